@@ -1,0 +1,31 @@
+// Jest runs in ESM mode (NODE_OPTIONS=--experimental-vm-modules): Nest 12 is ESM-only and
+// jest's CommonJS mode cannot load it on Node 20. See README "Versions".
+const tsJest = [
+  'ts-jest',
+  { useESM: true, tsconfig: 'tsconfig.json' },
+];
+
+const common = {
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': tsJest },
+  testEnvironment: 'node',
+};
+
+/** @type {import('jest').Config} */
+export default {
+  testTimeout: 60_000,
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/lib/**/*.spec.ts'],
+    },
+    {
+      ...common,
+      displayName: 's3',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+    },
+  ],
+};

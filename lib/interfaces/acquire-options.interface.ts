@@ -1,0 +1,29 @@
+/** Options of a single `acquire`, `tryAcquire` or `runExclusive` call. */
+export interface AcquireOptions {
+  /**
+   * Who is acquiring. The same owner may re-acquire a lock it holds, which refreshes it.
+   * Leave it out to get a fresh owner for this call only (`<worker name>:<random>`), so two
+   * calls never share a lock by accident.
+   */
+  owner?: string;
+  /**
+   * Seconds after which the lock counts as abandoned if its holder has not released or
+   * extended it, judged by the store's clock. A whole number, at least 1.
+   * @default the service's `expire` (60)
+   */
+  expire?: number;
+  /**
+   * Seconds to wait after acquiring before re-reading the lock to confirm ownership (the origin
+   * design's `wait`). With conditional writes the confirmation is not needed, so 0 skips it.
+   * @default the service's `wait` (0)
+   */
+  wait?: number;
+}
+
+/** Options of `runExclusive`: those of `acquire`. */
+export type RunExclusiveOptions = AcquireOptions;
+
+/** What `runExclusive` reports. */
+export type RunExclusiveResult<T> =
+  | { ran: true; result: T }
+  | { ran: false; holder: string };

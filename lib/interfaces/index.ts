@@ -1,0 +1,3 @@
+export * from './acquire-options.interface.js';
+export * from './lock.interface.js';
+export * from './s3-lock-options.interface.js';

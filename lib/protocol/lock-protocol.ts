@@ -1,0 +1,353 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AlreadyLockedError } from '../errors/already-locked.error.js';
+import { CorruptLockError } from '../errors/corrupt-lock.error.js';
+import { InvalidLockArgumentError } from '../errors/invalid-lock-argument.error.js';
+import { LockLostError } from '../errors/lock-lost.error.js';
+import { S3LockStoreError } from '../errors/s3-lock-store.error.js';
+import type { AcquireOptions } from '../interfaces/acquire-options.interface.js';
+import type { Lock } from '../interfaces/lock.interface.js';
+import type { S3LockLogger, S3LockMode } from '../interfaces/s3-lock-options.interface.js';
+import { messages } from '../s3-lock.messages.js';
+import { backoff } from './backoff.js';
+import { mayIssueOverForeign, nextToken } from './fencing-token.js';
+import {
+  decodeDocument,
+  decodeMetadata,
+  encodeDocument,
+  encodeMetadata,
+  formatTime,
+  type LockDocument,
+  type LockMetadata,
+  parseTime,
+} from './lock-document.js';
+import { freshOwner, randomId } from './owner.js';
+import { bareEtag, type S3Store, type WriteResult } from './s3-store.js';
+import { toSecond } from './server-clock.js';
+import {
+  checkWaitBelowExpire,
+  objectKeyFor,
+  validExpire,
+  validName,
+  validWait,
+} from './validation.js';
+
+/** Settings of the protocol, already validated. */
+export interface LockProtocolSettings {
+  prefix: string;
+  workerName: string;
+  expire: number;
+  wait: number;
+  mode: S3LockMode;
+  maxAttempts: number;
+  logger: S3LockLogger;
+}
+
+/** A lock object as read, decoded. */
+interface Observed {
+  serverTime: Date;
+  object: {
+    etag: string;
+    lastModified: Date;
+    doc: LockDocument;
+    /** `null` when the last writer was another tool. */
+    meta: LockMetadata | null;
+  } | null;
+}
+
+/** The last state this process wrote to a key: lets a repeat holder acquire in one request. */
+interface Written {
+  etag: string;
+  token: number;
+  owner: string | null;
+}
+
+/** How many keys' last written states are remembered for the one-request path. */
+const MAX_REMEMBERED = 10_000;
+/** How many times to wait for the store's clock to pass a foreign document's second. */
+const MAX_CLOCK_WAITS = 5;
+
+/**
+ * The lock protocol: how a lock is acquired, extended and released on S3, free of Nest.
+ *
+ * Every write of a lock document is conditional: a new lock is created with
+ * `If-None-Match: *`; a released, expired or own lock is taken over, extended or released with
+ * `If-Match` on the ETag just read (or just written). A 412 means someone else wrote first.
+ * A 409, 5xx, time-out or broken connection leaves the outcome unknown: the document is read
+ * again and, if it carries this call's write id, the write landed. Expiry is judged by the
+ * store's clock only (`Date` header against `LastModified`).
+ */
+export class LockProtocol {
+  private readonly written = new Map<string, Written>();
+
+  constructor(
+    private readonly store: S3Store,
+    private readonly settings: LockProtocolSettings,
+  ) {}
+
+  /** The current state of a lock, or `null` if its object does not exist. */
+  async inspect(key: string): Promise<Lock | null> {
+    const objectKey = objectKeyFor(this.settings.prefix, key);
+    const seen = await this.observe(key, objectKey);
+    return seen.object ? this.lockFrom(key, seen) : null;
+  }
+
+  /** Acquires `key` or throws `AlreadyLockedError`; see `S3LockService.acquire`. */
+  async acquire(key: string, options: AcquireOptions = {}): Promise<Lock> {
+    const objectKey = objectKeyFor(this.settings.prefix, key);
+    const owner =
+      options.owner === undefined
+        ? freshOwner(this.settings.workerName)
+        : validName(options.owner, 'owner');
+    const expire = options.expire === undefined ? this.settings.expire : validExpire(options.expire);
+    const wait = options.wait === undefined ? this.settings.wait : validWait(options.wait);
+    checkWaitBelowExpire(wait, expire);
+    if (this.settings.mode === 'write-wait-verify' && wait <= 0) {
+      throw new InvalidLockArgumentError('wait', messages.writeWaitVerifyNeedsWait());
+    }
+    const writeId = randomId();
+    const lock =
+      (this.settings.mode === 'conditional'
+        ? await this.acquireAsRepeatHolder(key, objectKey, owner, expire, writeId)
+        : null) ?? (await this.acquireByReading(key, objectKey, owner, expire, writeId));
+    if (wait > 0) await this.confirm(lock, objectKey, writeId, wait);
+    return lock;
+  }
+
+  /** Extends a held lock: rewrites it with a fresh `lock_time` and `expire`, if still ours. */
+  async extend(lock: Lock, expire?: number): Promise<Lock> {
+    const held = this.heldLock(lock);
+    const newExpire = expire === undefined ? held.expire : validExpire(expire);
+    const startedAt = this.store.clock.now();
+    return this.rewrite(held, {
+      expire: newExpire,
+      lock_time: formatTime(startedAt),
+      release_time: null,
+      owner: held.owner,
+    }, startedAt);
+  }
+
+  /** Releases a held lock, if still ours; see `S3LockService.release`. */
+  async release(lock: Lock): Promise<Lock> {
+    const held = this.heldLock(lock);
+    return this.rewrite(held, {
+      expire: held.expire,
+      lock_time: formatTime(held.lockTime),
+      release_time: formatTime(this.store.clock.now()),
+      owner: null,
+    }, held.lockTime);
+  }
+
+  /**
+   * The one-request path: when this process wrote the current state of the key (it released
+   * it, or holds it under the same owner), take it with `If-Match` on that ETag, no read.
+   * Returns `null` when the path does not apply or the state changed meanwhile.
+   */
+  private async acquireAsRepeatHolder(
+    key: string,
+    objectKey: string,
+    owner: string,
+    expire: number,
+    writeId: string,
+  ): Promise<Lock | null> {
+    const last = this.written.get(objectKey);
+    if (!last || (last.owner !== null && last.owner !== owner)) return null;
+    const startedAt = this.store.clock.now();
+    const doc = this.heldDocument(owner, expire, startedAt);
+    const token = last.token + 1;
+    const result = await this.store.replace(objectKey, last.etag, encodeDocument(doc), encodeMetadata({ token, writeId }));
+    if (result.outcome === 'written') return this.remember(key, objectKey, doc, token, result.etag, startedAt);
+    this.written.delete(objectKey);
+    return null;
+  }
+
+  /** The general path: read, decide, write conditionally; settle unknown outcomes by reading. */
+  private async acquireByReading(
+    key: string,
+    objectKey: string,
+    owner: string,
+    expire: number,
+    writeId: string,
+  ): Promise<Lock> {
+    let clockWaits = 0;
+    let last = 'no answer';
+    for (let attempt = 1; attempt <= this.settings.maxAttempts; ) {
+      const seen = await this.observe(key, objectKey);
+      const current = seen.object ? this.lockFrom(key, seen) : null;
+      if (seen.object?.meta?.writeId === writeId) {
+        return this.remember(key, objectKey, seen.object.doc, seen.object.meta.token, seen.object.etag, current!.lockTime);
+      }
+      if (current?.owner != null && current.owner !== owner && !this.isExpired(seen)) {
+        throw new AlreadyLockedError({ ...current, owner: current.owner });
+      }
+      const serverSecond = toSecond(seen.serverTime);
+      if (seen.object && !seen.object.meta && clockWaits < MAX_CLOCK_WAITS &&
+          !mayIssueOverForeign(serverSecond, toSecond(seen.object.lastModified))) {
+        // Written by another tool in this very second: a token issued now might not exceed the
+        // one it replaced. Let the store's clock move on (see fencing-token.ts).
+        clockWaits++;
+        await sleep(500);
+        continue;
+      }
+      const token = nextToken(seen.object?.meta?.token, serverSecond);
+      const startedAt = this.store.clock.now();
+      const doc = this.heldDocument(owner, expire, startedAt);
+      const result = await this.write(objectKey, seen, encodeDocument(doc), encodeMetadata({ token, writeId }));
+      if (result.outcome === 'written') return this.remember(key, objectKey, doc, token, result.etag, startedAt);
+      attempt++;
+      if (result.outcome === 'unknown') {
+        last = result.failure.detail;
+        this.debug(`acquire "${key}": outcome unknown (${last}); re-reading`);
+        await backoff(attempt);
+      } else {
+        last = 'precondition failed (another writer)';
+      }
+    }
+    throw new S3LockStoreError('PutObject', messages.outcomeUnknown('acquire', key, this.settings.maxAttempts, last), undefined, undefined);
+  }
+
+  /** The `wait` of the origin design: pause, then read back and make sure the lock is still ours. */
+  private async confirm(lock: Lock, objectKey: string, writeId: string, wait: number): Promise<void> {
+    await sleep(wait * 1000);
+    const seen = await this.observe(lock.key, objectKey);
+    if (seen.object?.meta?.writeId === writeId) return;
+    const current = seen.object ? this.lockFrom(lock.key, seen) : null;
+    this.settings.logger.warn(messages.lostDuringWait(lock.key));
+    if (current?.owner != null) throw new AlreadyLockedError({ ...current, owner: current.owner });
+    throw new LockLostError(lock, current);
+  }
+
+  /** Rewrites a held lock (extend or release) on condition that it is unchanged since `held`. */
+  private async rewrite(held: Lock & { owner: string }, doc: LockDocument, lockTime: Date): Promise<Lock> {
+    const objectKey = objectKeyFor(this.settings.prefix, held.key);
+    const writeId = randomId();
+    const body = encodeDocument(doc);
+    const metadata = encodeMetadata({ token: held.token, writeId });
+    let last = 'no answer';
+    for (let attempt = 1; attempt <= this.settings.maxAttempts; attempt++) {
+      const result =
+        this.settings.mode === 'conditional'
+          ? await this.store.replace(objectKey, held.etag, body, metadata)
+          : await this.writeIfUnchanged(held, objectKey, body, metadata);
+      if (result.outcome === 'written') {
+        return this.remember(held.key, objectKey, doc, held.token, result.etag, lockTime);
+      }
+      if (result.outcome === 'unknown') {
+        last = result.failure.detail;
+        await backoff(attempt);
+      }
+      const seen = await this.observe(held.key, objectKey);
+      if (seen.object?.meta?.writeId === writeId) {
+        return this.remember(held.key, objectKey, doc, held.token, seen.object.etag, lockTime);
+      }
+      if (!seen.object || bareEtag(seen.object.etag) !== bareEtag(held.etag)) {
+        const current = seen.object ? this.lockFrom(held.key, seen) : null;
+        this.settings.logger.warn(messages.staleRelease(held, current));
+        throw new LockLostError(held, current);
+      }
+    }
+    throw new S3LockStoreError('PutObject', messages.outcomeUnknown(doc.owner ? 'extend' : 'release', held.key, this.settings.maxAttempts, last), undefined, undefined);
+  }
+
+  /** A conditional write of a new state over what `seen` showed. */
+  private write(objectKey: string, seen: Observed, body: string, metadata: Record<string, string>): Promise<WriteResult> {
+    if (this.settings.mode === 'write-wait-verify') return this.store.putUnconditional(objectKey, body, metadata);
+    return seen.object
+      ? this.store.replace(objectKey, seen.object.etag, body, metadata)
+      : this.store.create(objectKey, body, metadata);
+  }
+
+  /** `write-wait-verify` mode: read, and write unconditionally if the lock is unchanged (not atomic). */
+  private async writeIfUnchanged(held: Lock, objectKey: string, body: string, metadata: Record<string, string>): Promise<WriteResult> {
+    const seen = await this.observe(held.key, objectKey);
+    if (!seen.object || bareEtag(seen.object.etag) !== bareEtag(held.etag)) return { outcome: 'precondition-failed' };
+    return this.store.putUnconditional(objectKey, body, metadata);
+  }
+
+  /** Reads and decodes the lock object; throws `CorruptLockError` if it is not a lock document. */
+  private async observe(key: string, objectKey: string): Promise<Observed> {
+    const read = await this.store.read(objectKey);
+    const known = this.written.get(objectKey);
+    if (known && (!read.object || bareEtag(read.object.etag) !== bareEtag(known.etag))) {
+      this.written.delete(objectKey);
+    }
+    if (!read.object) return { serverTime: read.serverTime, object: null };
+    const { body, size } = read.object;
+    const doc = body === null ? `it is ${size} bytes long, more than a lock document can be` : decodeDocument(body);
+    if (typeof doc === 'string') throw new CorruptLockError(key, objectKey, doc);
+    return {
+      serverTime: read.serverTime,
+      object: {
+        etag: read.object.etag,
+        lastModified: read.object.lastModified,
+        doc,
+        meta: decodeMetadata(read.object.metadata),
+      },
+    };
+  }
+
+  /**
+   * Whether the holder of `seen` has abandoned it, by the store's clock alone. Both times are
+   * truncated to the second, so one second is added: a lock is never taken over early, and at
+   * most about a second late.
+   */
+  private isExpired(seen: Observed): boolean {
+    const { doc, lastModified } = seen.object!;
+    return toSecond(seen.serverTime) - toSecond(lastModified) >= doc.expire + 1;
+  }
+
+  private heldDocument(owner: string, expire: number, now: Date): LockDocument {
+    return { expire, lock_time: formatTime(now), release_time: null, owner };
+  }
+
+  /** Records a state this process wrote, and returns it as a `Lock`. */
+  private remember(key: string, objectKey: string, doc: LockDocument, token: number, etag: string, writtenAt: Date): Lock {
+    this.written.delete(objectKey);
+    if (this.written.size >= MAX_REMEMBERED) {
+      this.written.delete(this.written.keys().next().value as string);
+    }
+    this.written.set(objectKey, { etag, token, owner: doc.owner });
+    return {
+      key,
+      owner: doc.owner,
+      expire: doc.expire,
+      lockTime: parseTime(doc.lock_time) ?? writtenAt,
+      releaseTime: doc.release_time === null ? null : parseTime(doc.release_time),
+      token,
+      etag,
+      expiresAt: new Date(writtenAt.getTime() + doc.expire * 1000),
+    };
+  }
+
+  private lockFrom(key: string, seen: Observed): Lock {
+    const { doc, meta, etag, lastModified } = seen.object!;
+    return {
+      key,
+      owner: doc.owner,
+      expire: doc.expire,
+      lockTime: parseTime(doc.lock_time)!,
+      releaseTime: doc.release_time === null ? null : parseTime(doc.release_time),
+      token: meta?.token ?? 0,
+      etag,
+      expiresAt: new Date(lastModified.getTime() + doc.expire * 1000),
+    };
+  }
+
+  /** Checks that `lock` is a held lock returned by this library. */
+  private heldLock(lock: Lock): Lock & { owner: string } {
+    if (
+      typeof lock !== 'object' || lock === null ||
+      typeof lock.key !== 'string' || typeof lock.etag !== 'string' ||
+      !(lock.lockTime instanceof Date) || !Number.isSafeInteger(lock.token)
+    ) {
+      throw new InvalidLockArgumentError('lock', messages.invalidOption('lock', 'a Lock returned by acquire or extend', lock));
+    }
+    if (lock.owner === null) {
+      throw new InvalidLockArgumentError('lock', messages.invalidOption('lock', 'a held lock (this one is released: owner is null)', lock.owner));
+    }
+    return lock as Lock & { owner: string };
+  }
+
+  private debug(message: string): void {
+    this.settings.logger.debug?.(message);
+  }
+}

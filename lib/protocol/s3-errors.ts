@@ -1,0 +1,95 @@
+/**
+ * How an AWS SDK failure is to be treated by the lock protocol.
+ * - `precondition`: 412, the condition did not hold; nothing was written.
+ * - `not-found`: 404 NoSuchKey on a read.
+ * - `unknown`: 409 conflict, 5xx, 503 throttling, time-out or broken connection: a write may or
+ *   may not have landed; settle it by re-reading.
+ * - `fatal`: anything else (403, missing bucket, bad request): retrying will not help.
+ */
+export type FailureKind = 'precondition' | 'not-found' | 'unknown' | 'fatal';
+
+/** A classified SDK error. */
+export interface ClassifiedFailure {
+  kind: FailureKind;
+  status: number | undefined;
+  code: string;
+  /** A one-line description for logs and messages, never containing credentials. */
+  detail: string;
+  /** What the user should check, for `fatal` failures. */
+  advice: string;
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+]);
+
+/** Classifies an error thrown by `S3Client.send`. */
+export function classifyS3Error(error: unknown): ClassifiedFailure {
+  const e = (error ?? {}) as {
+    name?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+    $response?: { statusCode?: number };
+    cause?: { code?: string };
+  };
+  const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  const code = e.name && e.name !== 'Error' ? e.name : (e.code ?? e.cause?.code ?? 'Error');
+  const detail = `${code}${status ? ` (HTTP ${status})` : ''}${e.message && e.message !== code ? `: ${e.message.split('\n')[0]}` : ''}`;
+  const failure = (kind: FailureKind, advice = ''): ClassifiedFailure => ({
+    kind,
+    status,
+    code,
+    detail,
+    advice,
+  });
+
+  if (status === 412 || code === 'PreconditionFailed') return failure('precondition');
+  if (code === 'NoSuchBucket') {
+    return failure('fatal', 'The bucket does not exist: create it or fix the bucket name.');
+  }
+  if (status === 404 || code === 'NoSuchKey' || code === 'NotFound') return failure('not-found');
+  if (status === 409 || status === 429 || (status !== undefined && status >= 500)) {
+    return failure('unknown');
+  }
+  if (code === 'AbortError' || code === 'TimeoutError' || code === 'RequestTimeout') {
+    return failure('unknown');
+  }
+  if (status === undefined && (NETWORK_CODES.has(code) || NETWORK_CODES.has(e.cause?.code ?? ''))) {
+    return failure(
+      'unknown',
+      'S3 is unreachable: check the endpoint (AWS_ENDPOINT_URL_S3 / S3_ENDPOINT), the network and that the store is running.',
+    );
+  }
+  if (code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch' || code === 'CredentialsProviderError') {
+    return failure(
+      'fatal',
+      'The credentials were refused: check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the profile or role in use).',
+    );
+  }
+  if (status === 403 || code === 'AccessDenied') {
+    return failure(
+      'fatal',
+      'Access denied: the identity needs s3:GetObject and s3:PutObject on the lock prefix (see the README for the IAM policy), and the bucket owner must match expectedBucketOwner if set.',
+    );
+  }
+  if (status === 301 || code === 'PermanentRedirect') {
+    return failure('fatal', 'The bucket is in another region: set AWS_REGION (or clientConfig.region) to the bucket\'s region.');
+  }
+  if (status === undefined) {
+    return failure(
+      'unknown',
+      'S3 did not answer: check the endpoint (AWS_ENDPOINT_URL_S3 / S3_ENDPOINT), the network and that the store is running.',
+    );
+  }
+  return failure('fatal', 'S3 refused the request; see the cause for details.');
+}

@@ -1,0 +1,241 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { S3LockStoreError } from '../errors/s3-lock-store.error.js';
+import { UnsupportedStoreError } from '../errors/unsupported-store.error.js';
+import { messages } from '../s3-lock.messages.js';
+import { MAX_DOCUMENT_BYTES } from './lock-document.js';
+import { type ClassifiedFailure, classifyS3Error } from './s3-errors.js';
+import { ServerClock } from './server-clock.js';
+import { backoff } from './backoff.js';
+
+/** An object as read from the store. */
+export interface StoredObject {
+  /** The body, or `null` when it is larger than a lock document can be (`size` says how large). */
+  body: string | null;
+  size: number;
+  /** The ETag exactly as the store returned it. */
+  etag: string;
+  lastModified: Date;
+  metadata: Record<string, string> | undefined;
+}
+
+/** A read: the object (or `null` if there is none) and the store's time of the answer. */
+export interface ReadResult {
+  object: StoredObject | null;
+  serverTime: Date;
+}
+
+/** The outcome of a conditional write. */
+export type WriteResult =
+  | { outcome: 'written'; etag: string }
+  | { outcome: 'precondition-failed' }
+  | { outcome: 'unknown'; failure: ClassifiedFailure };
+
+/** Settings of the S3 I/O layer. */
+export interface S3StoreSettings {
+  requestTimeoutMs: number;
+  maxAttempts: number;
+  expectedBucketOwner?: string;
+}
+
+type EtagForm = 'unknown' | 'quoted' | 'unquoted';
+
+/** An ETag without quotes or weak prefix, for comparisons. */
+export function bareEtag(etag: string): string {
+  return etag.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+}
+
+/**
+ * All S3 requests of the lock protocol: reads, conditional writes, and what is learned from the
+ * answers (the store's clock, which ETag form the store accepts in `If-Match`).
+ */
+export class S3Store {
+  /** The store's clock, fed by every answer's `Date` header. */
+  readonly clock = new ServerClock();
+  /**
+   * AWS S3 takes `If-Match` with the quoted ETag (RFC 9110); RGW and DigitalOcean Spaces only
+   * without quotes. Learned from the first `If-Match` (or the store check), then kept.
+   */
+  private etagForm: EtagForm = 'unknown';
+
+  constructor(
+    private readonly client: S3Client,
+    readonly bucket: string,
+    private readonly settings: S3StoreSettings,
+  ) {}
+
+  /** Reads an object, retrying transient failures with backoff; throws on anything else. */
+  async read(objectKey: string): Promise<ReadResult> {
+    for (let attempt = 1; ; attempt++) {
+      const sent = await this.send<GetObjectCommandOutput>(new GetObjectCommand(this.input(objectKey)));
+      if (sent.ok) {
+        const out = sent.output;
+        const size = out.ContentLength ?? 0;
+        let body: string | null = null;
+        if (size <= MAX_DOCUMENT_BYTES) {
+          body = (await out.Body?.transformToString('utf-8')) ?? '';
+        } else {
+          (out.Body as { destroy?: () => void } | undefined)?.destroy?.();
+        }
+        return {
+          serverTime: sent.serverTime,
+          object: {
+            body,
+            size,
+            etag: out.ETag ?? '',
+            lastModified: out.LastModified ?? sent.serverTime,
+            metadata: out.Metadata,
+          },
+        };
+      }
+      if (sent.failure.kind === 'not-found') return { object: null, serverTime: sent.serverTime };
+      this.throwUnlessRetryable('GetObject', objectKey, sent.failure, attempt);
+      await backoff(attempt);
+    }
+  }
+
+  /** Writes only if no object exists at the key (`If-None-Match: *`). */
+  create(objectKey: string, body: string, metadata: Record<string, string>): Promise<WriteResult> {
+    return this.put(objectKey, body, metadata, { IfNoneMatch: '*' });
+  }
+
+  /** Writes only if the object's ETag is still `etag` (`If-Match`), in the form the store takes. */
+  async replace(
+    objectKey: string,
+    etag: string,
+    body: string,
+    metadata: Record<string, string>,
+  ): Promise<WriteResult> {
+    if (this.etagForm !== 'unknown') {
+      return this.put(objectKey, body, metadata, { IfMatch: this.formatEtag(etag, this.etagForm) });
+    }
+    const quoted = await this.put(objectKey, body, metadata, { IfMatch: this.formatEtag(etag, 'quoted') });
+    if (quoted.outcome === 'written') this.etagForm = 'quoted';
+    if (quoted.outcome !== 'precondition-failed' || !(await this.etagIsStill(objectKey, etag))) {
+      return quoted;
+    }
+    // Refused although the ETag did not change: the store wants it without quotes.
+    const bare = await this.put(objectKey, body, metadata, { IfMatch: bareEtag(etag) });
+    if (bare.outcome === 'written') this.etagForm = 'unquoted';
+    if (bare.outcome === 'precondition-failed' && (await this.etagIsStill(objectKey, etag))) {
+      throw new UnsupportedStoreError('etag', messages.storeRejectsOwnEtag(this.bucket, objectKey));
+    }
+    return bare;
+  }
+
+  /** An unconditional write: only for the `write-wait-verify` mode and the store check. */
+  putUnconditional(objectKey: string, body: string, metadata: Record<string, string>): Promise<WriteResult> {
+    return this.put(objectKey, body, metadata, {});
+  }
+
+  /** Deletes an object unconditionally: only for the store check's own probe object. */
+  async deleteProbe(objectKey: string): Promise<void> {
+    await this.send(new DeleteObjectCommand(this.input(objectKey)));
+  }
+
+  private async etagIsStill(objectKey: string, etag: string): Promise<boolean> {
+    const sent = await this.send<{ ETag?: string }>(new HeadObjectCommand(this.input(objectKey)));
+    if (!sent.ok) return false;
+    return bareEtag(sent.output.ETag ?? '') === bareEtag(etag);
+  }
+
+  private formatEtag(etag: string, form: Exclude<EtagForm, 'unknown'>): string {
+    return form === 'quoted' ? `"${bareEtag(etag)}"` : bareEtag(etag);
+  }
+
+  private async put(
+    objectKey: string,
+    body: string,
+    metadata: Record<string, string>,
+    condition: { IfMatch?: string; IfNoneMatch?: string },
+  ): Promise<WriteResult> {
+    const command = new PutObjectCommand({
+      ...this.input(objectKey),
+      ...condition,
+      Body: body,
+      ContentType: 'application/json',
+      Metadata: metadata,
+    });
+    const sent = await this.send<{ ETag?: string }>(command);
+    if (sent.ok) return { outcome: 'written', etag: sent.output.ETag ?? '' };
+    // If-Match on a missing object: AWS answers 404, others 412. Either way the condition failed.
+    if (sent.failure.kind === 'precondition' || sent.failure.kind === 'not-found') {
+      return { outcome: 'precondition-failed' };
+    }
+    if (sent.failure.kind === 'unknown') return { outcome: 'unknown', failure: sent.failure };
+    throw this.storeError('PutObject', objectKey, sent.failure);
+  }
+
+  /** Throws unless `failure` is transient and attempts remain. */
+  throwUnlessRetryable(operation: string, objectKey: string, failure: ClassifiedFailure, attempt: number): void {
+    if (failure.kind !== 'unknown' || attempt >= this.settings.maxAttempts) {
+      throw this.storeError(operation, objectKey, failure);
+    }
+  }
+
+  /** The error for a failure that ends an operation. */
+  storeError(operation: string, objectKey: string, failure: ClassifiedFailure): S3LockStoreError {
+    return new S3LockStoreError(
+      operation,
+      messages.storeError(
+        operation,
+        this.bucket,
+        objectKey,
+        failure.detail,
+        failure.advice || 'The store kept failing; retry later.',
+      ),
+      failure.status,
+      failure,
+    );
+  }
+
+  private input(objectKey: string) {
+    return {
+      Bucket: this.bucket,
+      Key: objectKey,
+      ...(this.settings.expectedBucketOwner
+        ? { ExpectedBucketOwner: this.settings.expectedBucketOwner }
+        : {}),
+    };
+  }
+
+  /**
+   * Sends one command with a time-out, capturing the `Date` header of the answer (success or
+   * error) into the store's clock. Never throws for S3 answers; returns them classified.
+   */
+  private async send<Output>(
+    command: { middlewareStack: { add: (...args: never[]) => void } } & object,
+  ): Promise<
+    | { ok: true; output: Output; serverTime: Date }
+    | { ok: false; failure: ClassifiedFailure; serverTime: Date }
+  > {
+    let dateHeader: string | undefined;
+    let receivedAt = 0;
+    const capture = (next: (a: unknown) => Promise<{ response: unknown }>) => async (args: unknown) => {
+      const result = await next(args);
+      dateHeader = (result.response as { headers?: Record<string, string> }).headers?.date;
+      receivedAt = Date.now();
+      return result;
+    };
+    (command.middlewareStack.add as (mw: unknown, opts: object) => void)(capture, {
+      step: 'deserialize',
+      priority: 'low',
+      name: 's3LockCaptureDate',
+    });
+    const serverTime = () => this.clock.observe(dateHeader, receivedAt) ?? this.clock.now();
+    try {
+      const output = (await this.client.send(command as never, {
+        abortSignal: AbortSignal.timeout(this.settings.requestTimeoutMs),
+      })) as Output;
+      return { ok: true, output, serverTime: serverTime() };
+    } catch (error) {
+      return { ok: false, failure: classifyS3Error(error), serverTime: serverTime() };
+    }
+  }
+}

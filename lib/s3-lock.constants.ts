@@ -1,0 +1,10 @@
+/** Default `expire`, in seconds. */
+export const DEFAULT_EXPIRE_SECONDS = 60;
+/** Default `wait`, in seconds: no confirmation read, conditional writes make it unnecessary. */
+export const DEFAULT_WAIT_SECONDS = 0;
+/** Default prefix of lock object keys. */
+export const DEFAULT_PREFIX = 'locks/';
+/** Default time-out of one S3 request, in milliseconds. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Default bound on read-decide-write rounds of one operation. */
+export const DEFAULT_MAX_ATTEMPTS = 5;

@@ -1,0 +1,67 @@
+import type { Lock } from './interfaces/lock.interface.js';
+
+const iso = (d: Date | null): string => (d ? d.toISOString() : 'never');
+
+/** Every message text the library shows a person, in one place. */
+export const messages = {
+  alreadyLocked: (lock: Lock) =>
+    `Lock "${lock.key}" is held by "${lock.owner}" since ${iso(lock.lockTime)} ` +
+    `(expires about ${iso(lock.expiresAt)} by the store's clock, token ${lock.token}).`,
+
+  lockLost: (lock: Lock, current: Lock | null) =>
+    `Lock "${lock.key}" is no longer held by "${lock.owner}" (token ${lock.token}): ` +
+    (current === null
+      ? 'its object is gone. '
+      : current.owner === null
+        ? 'it was released by someone else. '
+        : `it is now held by "${current.owner}" (token ${current.token}). `) +
+    'Nothing was written. If this happens in normal runs, raise `expire` or extend the lock while working.',
+
+  corruptLock: (key: string, objectKey: string, reason: string) =>
+    `The object "${objectKey}" for lock "${key}" is not a lock document: ${reason}. ` +
+    'Nothing was written. Check what wrote it; if it is garbage, delete the object and retry.',
+
+  invalidKey: (reason: string) => `Invalid lock key: ${reason}. Nothing was written.`,
+
+  invalidOption: (name: string, expected: string, value: unknown) =>
+    `Invalid ${name}: expected ${expected}, got ${describe(value)}. Nothing was written.`,
+
+  missingBucket: (value: unknown) =>
+    `S3LockModule/S3LockService needs a bucket name: got ${describe(value)}. ` +
+    "Pass it as S3LockModule.forRoot('my-bucket') or { bucket: 'my-bucket' }.",
+
+  writeWaitVerifyNeedsWait: () =>
+    "mode 'write-wait-verify' needs wait > 0 seconds (for example wait: 1, the origin design's default): " +
+    'it is what gives a concurrent writer time to show up before ownership is confirmed.',
+
+  storeIgnores: (header: 'If-None-Match' | 'If-Match', bucket: string, objectKey: string) =>
+    `The S3 store for bucket "${bucket}" ignores ${header} on PutObject (checked on "${objectKey}"): ` +
+    'locks on it would not be atomic. Use a store with conditional writes (AWS S3, Ceph RGW, MinIO, R2), ' +
+    "or opt in to the origin design's weaker protocol with { mode: 'write-wait-verify', wait: 1 } " +
+    '(two workers writing within the same wait window can both run). ' +
+    'To skip this check (not recommended), set storeCheck: false.',
+
+  storeRejectsOwnEtag: (bucket: string, objectKey: string) =>
+    `The S3 store for bucket "${bucket}" refuses If-Match with the ETag it returned itself, quoted or not ` +
+    `(checked on "${objectKey}"). Locks cannot be taken over or released safely on it.`,
+
+  storeError: (operation: string, bucket: string, objectKey: string, detail: string, advice: string) =>
+    `S3 ${operation} on s3://${bucket}/${objectKey} failed: ${detail}. ${advice}`,
+
+  outcomeUnknown: (operation: string, key: string, attempts: number, last: string) =>
+    `Could not settle ${operation} of lock "${key}" after ${attempts} attempts (last: ${last}). ` +
+    'The store is failing or throttling; the lock was not taken by this call. Retry later.',
+
+  lostDuringWait: (key: string) =>
+    `Lock "${key}" changed hands during the confirmation wait: another writer replaced it.`,
+
+  staleRelease: (lock: Lock, current: Lock | null) =>
+    `Release of "${lock.key}" by "${lock.owner}" wrote nothing: ` +
+    (current?.owner ? `"${current.owner}" holds it now.` : 'the lock changed since it was taken.'),
+} as const;
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  return typeof value;
+}

@@ -1,0 +1,96 @@
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { InvalidLockArgumentError } from './errors/invalid-lock-argument.error.js';
+import type { S3LockLogger, S3LockMode, S3LockServiceOptions } from './interfaces/s3-lock-options.interface.js';
+import { messages } from './s3-lock.messages.js';
+import {
+  DEFAULT_EXPIRE_SECONDS,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_PREFIX,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_WAIT_SECONDS,
+} from './s3-lock.constants.js';
+import { defaultWorkerName } from './protocol/owner.js';
+import {
+  checkWaitBelowExpire,
+  validExpire,
+  validInteger,
+  validName,
+  validWait,
+} from './protocol/validation.js';
+
+/** Options with every default applied and every value checked. */
+export interface ResolvedS3LockOptions {
+  bucket: string;
+  client: S3Client;
+  prefix: string;
+  workerName: string;
+  expire: number;
+  wait: number;
+  mode: S3LockMode;
+  storeCheck: boolean;
+  requestTimeoutMs: number;
+  maxAttempts: number;
+  expectedBucketOwner: string | undefined;
+  logger: S3LockLogger | undefined;
+}
+
+const MODES: readonly S3LockMode[] = ['conditional', 'write-wait-verify'];
+
+/**
+ * Applies defaults to, and validates, the options of the service and the module: the one place
+ * both pass through. Throws `InvalidLockArgumentError` naming the first bad option.
+ */
+export function resolveOptions(options: S3LockServiceOptions): ResolvedS3LockOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidLockArgumentError('bucket', messages.missingBucket(options));
+  }
+  if (typeof options.bucket !== 'string' || options.bucket.trim() === '') {
+    throw new InvalidLockArgumentError('bucket', messages.missingBucket(options.bucket));
+  }
+  const mode = options.mode ?? 'conditional';
+  if (!MODES.includes(mode)) {
+    throw new InvalidLockArgumentError('mode', messages.invalidOption('mode', `one of ${MODES.join(', ')}`, mode));
+  }
+  const expire = validExpire(options.expire ?? DEFAULT_EXPIRE_SECONDS);
+  const wait = validWait(options.wait ?? DEFAULT_WAIT_SECONDS);
+  checkWaitBelowExpire(wait, expire);
+  if (options.client !== undefined && !(options.client instanceof S3Client)) {
+    throw new InvalidLockArgumentError('client', messages.invalidOption('client', 'an S3Client from @aws-sdk/client-s3', options.client));
+  }
+  if (options.storeCheck !== undefined && typeof options.storeCheck !== 'boolean') {
+    throw new InvalidLockArgumentError('storeCheck', messages.invalidOption('storeCheck', 'true or false', options.storeCheck));
+  }
+  return {
+    bucket: options.bucket,
+    client: options.client ?? createClient(options.clientConfig),
+    prefix: validName(options.prefix ?? DEFAULT_PREFIX, 'prefix', 900, true),
+    workerName: validName(options.owner ?? defaultWorkerName(), 'owner'),
+    expire,
+    wait,
+    mode,
+    storeCheck: options.storeCheck ?? true,
+    requestTimeoutMs: validInteger(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 'requestTimeoutMs', 1, 600_000),
+    maxAttempts: validInteger(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, 'maxAttempts', 1, 100),
+    expectedBucketOwner:
+      options.expectedBucketOwner === undefined
+        ? undefined
+        : validName(options.expectedBucketOwner, 'expectedBucketOwner', 64),
+    logger: options.logger,
+  };
+}
+
+/**
+ * An S3 client from the AWS SDK's default chain (environment, shared config, instance role),
+ * with `config` on top. A custom endpoint (`config.endpoint`, `AWS_ENDPOINT_URL_S3` or
+ * `AWS_ENDPOINT_URL`) gets path-style addressing unless `forcePathStyle` says otherwise, since
+ * most S3-compatible stores need it.
+ */
+export function createClient(config: S3ClientConfig = {}): S3Client {
+  const customEndpoint =
+    config.endpoint !== undefined ||
+    Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL);
+  return new S3Client({
+    ...(customEndpoint ? { forcePathStyle: true } : {}),
+    ...config,
+  });
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `npm test`: the type check, the unit tests and every S3 test, against a real S3 store.
+#
+# With S3_ENDPOINT unset, starts the project's local Ceph RGW (installing it if needed) and
+# stops it afterwards if this script started it. With S3_ENDPOINT and credentials set (and
+# S3_BUCKET naming a bucket the tests may write to), runs against that store instead.
+# Extra arguments go to jest, e.g. `npm test -- test/protocol`.
+set -euo pipefail
+cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
+
+[ -x node_modules/.bin/jest ] || npm ci --no-audit --no-fund
+
+if [ -z "${S3_ENDPOINT:-}" ]; then
+  if ! bash scripts/local-s3.sh status >/dev/null 2>&1; then
+    bash scripts/local-s3.sh start
+    trap 'bash scripts/local-s3.sh stop' EXIT
+  fi
+  eval "$(bash scripts/local-s3.sh env)"
+fi
+export S3_BUCKET="${S3_BUCKET:-s3-lock-test}"
+
+npx --no-install tsc -p tsconfig.json --noEmit
+NODE_OPTIONS="${NODE_OPTIONS:-} --experimental-vm-modules --no-warnings=ExperimentalWarning" \
+  node node_modules/jest/bin/jest.js "$@"
