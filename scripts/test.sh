@@ -20,5 +20,7 @@ fi
 export S3_BUCKET="${S3_BUCKET:-s3-lock-test}"
 
 npx --no-install tsc -p tsconfig.json --noEmit
+# dist/ is what child processes in the tests (workers, apps, the CLI) run.
+npx --no-install tsc -p tsconfig.build.json
 NODE_OPTIONS="${NODE_OPTIONS:-} --experimental-vm-modules --no-warnings=ExperimentalWarning" \
   node node_modules/jest/bin/jest.js "$@"
