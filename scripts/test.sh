@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
 
 [ -x node_modules/.bin/jest ] || npm ci --no-audit --no-fund
+# The seed-compatibility test parses our documents with a real Python, as the origin design does.
+command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3-minimal; }
 
 if [ -z "${S3_ENDPOINT:-}" ]; then
   if ! bash scripts/local-s3.sh status >/dev/null 2>&1; then
