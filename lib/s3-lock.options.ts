@@ -54,6 +54,9 @@ export function resolveOptions(options: S3LockServiceOptions): ResolvedS3LockOpt
   const expire = validExpire(options.expire ?? DEFAULT_EXPIRE_SECONDS);
   const wait = validWait(options.wait ?? DEFAULT_WAIT_SECONDS);
   checkWaitBelowExpire(wait, expire);
+  if (mode === 'write-wait-verify' && wait <= 0) {
+    throw new InvalidLockArgumentError('wait', messages.writeWaitVerifyNeedsWait());
+  }
   if (options.client !== undefined && !(options.client instanceof S3Client)) {
     throw new InvalidLockArgumentError('client', messages.invalidOption('client', 'an S3Client from @aws-sdk/client-s3', options.client));
   }
