@@ -1,0 +1,1 @@
+export * from './with-s3-lock.decorator.js';

@@ -1,0 +1,127 @@
+import type { Lock } from './lock.interface.js';
+import type { S3LockServiceOptions } from './s3-lock-options.interface.js';
+
+/**
+ * What a decorated method does when another owner holds its lock:
+ * - `'skip'`: the method does not run and the call resolves to `undefined` (a log line names
+ *   the key and the holder).
+ * - `'throw'`: the call rejects with `AlreadyLockedError`; over HTTP, through
+ *   `S3LockInterceptor`, the client gets `409 Conflict` without the holder's name.
+ */
+export type S3LockOnLocked = 'skip' | 'throw';
+
+/**
+ * The lock key of a decorated method: a string, or a function of the call's arguments and the
+ * instance, called on every call. It must return a non-empty string without control characters.
+ */
+export type S3LockKey = string | ((args: unknown[], instance: object) => string);
+
+/** How a decorated method takes its lock; set per method, with module-wide defaults. */
+export interface S3LockRunOptions {
+  /**
+   * Seconds after which the lock counts as abandoned if neither released nor extended (a whole
+   * number, at least 1). Choose it above the longest run, or turn on `autoExtend`.
+   * @default the module's `expire` (60)
+   */
+  expire?: number;
+  /**
+   * Seconds to wait after acquiring before confirming ownership (only needed in
+   * `write-wait-verify` mode).
+   * @default the module's `wait` (0)
+   */
+  wait?: number;
+  /**
+   * What to do when another owner holds the lock; see {@link S3LockOnLocked}.
+   * @default 'skip'
+   */
+  onLocked?: S3LockOnLocked;
+  /**
+   * Seconds the lock stays held at least, counted from when it was taken (ShedLock's
+   * `lockAtLeastFor`). After a shorter run the lock is not released but kept by the run's owner
+   * until then, so a replica whose clock fires the same tick a little later skips it. The store
+   * judges expiry to the second and conservatively, so the lock is free again between `minHold`
+   * and about `minHold + 2` seconds after it was taken. A whole number of seconds, 0 or more.
+   * @default 0 (release as soon as the method returns)
+   */
+  minHold?: number;
+  /**
+   * Extend the lock while the method runs, about every `expire / 3` seconds, so a run may last
+   * longer than `expire`. If an extension is refused (the lock was lost) the run's `signal`
+   * (see `currentS3Lock()`) is aborted.
+   * @default false
+   */
+  autoExtend?: boolean;
+}
+
+/** Options of `@WithS3Lock({ ... })`. */
+export interface WithS3LockOptions extends S3LockRunOptions {
+  /** The lock key; see {@link S3LockKey}. */
+  key: S3LockKey;
+}
+
+/**
+ * What happened to one decorated call, passed to the `events` hooks. `key` and `method` are
+ * always set; the other fields where they apply.
+ */
+export interface S3LockRunEvent {
+  /** The lock key of this call. */
+  readonly key: string;
+  /** The decorated method, as `ClassName.methodName`. */
+  readonly method: string;
+  /** The lock this call holds or held (`acquired`, `released`, `lost`). */
+  readonly lock?: Lock;
+  /** The owner that held the lock (`skipped`). */
+  readonly holder?: string;
+  /** Milliseconds the method ran (`released`). */
+  readonly durationMs?: number;
+  /** Why the lock was lost (`lost`). */
+  readonly error?: Error;
+}
+
+/**
+ * Hooks called on what decorated calls do, for metrics and tracing. A hook that throws is
+ * logged and otherwise ignored; hooks are called synchronously and should be quick.
+ */
+export interface S3LockEvents {
+  /** The lock was taken and the method is about to run. */
+  acquired?(event: S3LockRunEvent): void;
+  /** Another owner held the lock: the method did not run. */
+  skipped?(event: S3LockRunEvent): void;
+  /** The method finished and the lock was released (or, with `minHold`, left to expire). */
+  released?(event: S3LockRunEvent): void;
+  /** The lock was lost while the method ran: an extension was refused, or it expired. */
+  lost?(event: S3LockRunEvent): void;
+}
+
+/** Options of `S3LockModule.forRoot` / `forRootAsync`: the service's, plus the decorator's. */
+export interface S3LockModuleOptions extends S3LockServiceOptions {
+  /**
+   * Default of `onLocked` for every `@WithS3Lock`.
+   * @default 'skip'
+   */
+  onLocked?: S3LockOnLocked;
+  /**
+   * Default of `minHold` (seconds) for every `@WithS3Lock`.
+   * @default 0
+   */
+  minHold?: number;
+  /**
+   * Default of `autoExtend` for every `@WithS3Lock`.
+   * @default false
+   */
+  autoExtend?: boolean;
+  /** Hooks on what decorated calls do; see {@link S3LockEvents}. */
+  events?: S3LockEvents;
+  /**
+   * Seconds that application shutdown waits for running decorated methods (whose `signal` is
+   * aborted) to finish and release their locks, before it releases the locks itself.
+   * @default 10
+   */
+  shutdownTimeout?: number;
+}
+
+/** A class for `S3LockModule.forRootAsync({ useClass })` or `useExisting`. */
+export interface S3LockOptionsFactory {
+  /** Returns the module's options; may be async. */
+  createS3LockOptions(): S3LockModuleOptions | Promise<S3LockModuleOptions>;
+}

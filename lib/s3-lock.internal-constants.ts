@@ -1,0 +1,14 @@
+/** Metadata key of the options of `@WithS3Lock`, kept on the wrapped method. */
+export const S3_LOCK_OPTIONS_METADATA = 's3_lock:options';
+
+/**
+ * The hidden instance property through which Nest injects the interceptor into every class
+ * with a `@WithS3Lock` method. A symbol, so it never shows up in `JSON.stringify` or `Object.keys`.
+ */
+export const S3_LOCK_INTERCEPTOR_PROPERTY: unique symbol = Symbol('s3_lock:interceptor');
+
+/** Context of the Nest `Logger` lines of the decorator and the interceptor. */
+export const S3_LOCK_LOGGER_CONTEXT = 'S3Lock';
+
+/** Default `shutdownTimeout`, in seconds. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 10;

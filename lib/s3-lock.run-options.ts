@@ -1,0 +1,103 @@
+import { InvalidLockArgumentError } from './errors/invalid-lock-argument.error.js';
+import type {
+  S3LockEvents,
+  S3LockKey,
+  S3LockModuleOptions,
+  S3LockOnLocked,
+  S3LockRunOptions,
+  WithS3LockOptions,
+} from './interfaces/s3-lock-module-options.interface.js';
+import { validExpire, validInteger, validWait } from './protocol/validation.js';
+import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS } from './s3-lock.internal-constants.js';
+import { messages } from './s3-lock.messages.js';
+import { nestMessages } from './s3-lock.nest-messages.js';
+
+/** The module-wide settings of decorated calls, defaults applied and checked. */
+export interface ResolvedRunDefaults {
+  onLocked: S3LockOnLocked;
+  minHold: number;
+  autoExtend: boolean;
+  events: S3LockEvents;
+  shutdownTimeoutMs: number;
+}
+
+/** The settings of one decorated method, module defaults applied. */
+export interface ResolvedRunOptions {
+  key: S3LockKey;
+  /** `undefined`: the service's default. */
+  expire: number | undefined;
+  /** `undefined`: the service's default. */
+  wait: number | undefined;
+  onLocked: S3LockOnLocked;
+  minHold: number;
+  autoExtend: boolean;
+}
+
+const ON_LOCKED: readonly S3LockOnLocked[] = ['skip', 'throw'];
+const MAX_SECONDS = 2 ** 31 - 1;
+
+/**
+ * Applies defaults to, and checks, the decorator part of the module options: the one place the
+ * module-wide defaults come from (the service part goes through `resolveOptions`).
+ */
+export function resolveRunDefaults(options: S3LockModuleOptions): ResolvedRunDefaults {
+  const checked = checkRunOptions(options);
+  if (options.events !== undefined && (typeof options.events !== 'object' || options.events === null)) {
+    throw new InvalidLockArgumentError('events', messages.invalidOption('events', 'an object of hook functions', options.events));
+  }
+  return {
+    onLocked: checked.onLocked ?? 'skip',
+    minHold: checked.minHold ?? 0,
+    autoExtend: checked.autoExtend ?? false,
+    events: options.events ?? {},
+    shutdownTimeoutMs:
+      validInteger(options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, 'shutdownTimeout', 0, 3600) * 1000,
+  };
+}
+
+/**
+ * Checks the options of one `@WithS3Lock` when the decorator is applied, so a typo fails when
+ * the class is defined, not at the first tick. Returns a frozen copy.
+ */
+export function checkDecoratorOptions(options: WithS3LockOptions): Readonly<WithS3LockOptions> {
+  const { key } = options;
+  if (!(typeof key === 'function' || (typeof key === 'string' && key.length > 0))) {
+    throw new InvalidLockArgumentError('key', nestMessages.badKeyOption(key));
+  }
+  return Object.freeze({ ...checkRunOptions(options), key });
+}
+
+/** The settings of one method: its own options over the module's defaults. */
+export function resolveRunOptions(
+  options: Readonly<WithS3LockOptions>,
+  defaults: ResolvedRunDefaults,
+): ResolvedRunOptions {
+  return {
+    key: options.key,
+    expire: options.expire,
+    wait: options.wait,
+    onLocked: options.onLocked ?? defaults.onLocked,
+    minHold: options.minHold ?? defaults.minHold,
+    autoExtend: options.autoExtend ?? defaults.autoExtend,
+  };
+}
+
+function checkRunOptions(options: S3LockRunOptions): S3LockRunOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidLockArgumentError('options', messages.invalidOption('options', 'an object', options));
+  }
+  const { expire, wait, onLocked, minHold, autoExtend } = options;
+  if (onLocked !== undefined && !ON_LOCKED.includes(onLocked)) {
+    throw new InvalidLockArgumentError('onLocked', messages.invalidOption('onLocked', "'skip' or 'throw'", onLocked));
+  }
+  if (autoExtend !== undefined && typeof autoExtend !== 'boolean') {
+    throw new InvalidLockArgumentError('autoExtend', messages.invalidOption('autoExtend', 'true or false', autoExtend));
+  }
+  return {
+    expire: expire === undefined ? undefined : validExpire(expire),
+    wait: wait === undefined ? undefined : validWait(wait),
+    onLocked,
+    minHold: minHold === undefined ? undefined : validInteger(minHold, 'minHold', 0, MAX_SECONDS),
+    autoExtend,
+  };
+}

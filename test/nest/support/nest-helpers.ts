@@ -1,0 +1,74 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { LoggerService } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { testClient } from '../../support/s3-env.js';
+
+/** A Nest logger that keeps its lines, so tests can assert what a person on call would read. */
+export class MemoryNestLogger implements LoggerService {
+  readonly lines: { level: string; message: string; context?: string }[] = [];
+  log(message: unknown, context?: string): void {
+    this.add('log', message, context);
+  }
+  warn(message: unknown, context?: string): void {
+    this.add('warn', message, context);
+  }
+  error(message: unknown, _trace?: string, context?: string): void {
+    this.add('error', message, context);
+  }
+  debug(message: unknown, context?: string): void {
+    this.add('debug', message, context);
+  }
+  verbose(message: unknown, context?: string): void {
+    this.add('verbose', message, context);
+  }
+  /** Lines of the library's context (`S3Lock`), optionally of one level. */
+  s3Lock(level?: string): string[] {
+    return this.lines.filter((l) => l.context === 'S3Lock' && (!level || l.level === level)).map((l) => l.message);
+  }
+  private add(level: string, message: unknown, context?: string): void {
+    this.lines.push({ level, message: String(message), context });
+  }
+}
+
+/** S3 requests a client sent, by command name (`PutObjectCommand`, `GetObjectCommand`, ...). */
+export type RequestCounts = Record<string, number>;
+
+/**
+ * A client for the test store that counts every command it sends (each SDK call once, before
+ * retries), so tests can prove how many times a lock was taken.
+ */
+export function countingClient(): { client: S3Client; counts: RequestCounts; reset(): void } {
+  const client = testClient();
+  const counts: RequestCounts = {};
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = context.commandName ?? 'unknown';
+      counts[name] = (counts[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRequests' },
+  );
+  return {
+    client,
+    counts,
+    reset: () => {
+      for (const name of Object.keys(counts)) delete counts[name];
+    },
+  };
+}
+
+/** Polls `check` every `everyMs` until it returns true, for at most `timeoutMs`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(everyMs);
+  }
+}
+
+/** A promise and its resolver, to hold a decorated method in the middle of its run. */
+export function gate(): { promise: Promise<void>; open(): void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
