@@ -34,8 +34,12 @@ export type FaultAction =
   | { kind: 'drop-response' }
   /** Hold the request `ms` milliseconds, then forward it, even if the client gave up meanwhile. */
   | { kind: 'delay'; ms: number }
-  /** Answer with an S3-style XML error, without forwarding. */
-  | { kind: 'error'; status: number; code: string; message?: string }
+  /**
+   * Answer with an S3-style XML error. Without `forward` the store never sees the request;
+   * with it, the request is forwarded first and the store's real answer is replaced (RGW's
+   * "500 to a race loser", or a write that landed but was answered with an error).
+   */
+  | { kind: 'error'; status: number; code: string; message?: string; forward?: boolean }
   /** Reset the client's connection (TCP RST), without forwarding. */
   | { kind: 'reset' }
   /**
@@ -43,10 +47,15 @@ export type FaultAction =
    * `ms` milliseconds, then reset; or until the client or the proxy closes). An answer
    * without a body is held back entirely: the write landed, the headers never come.
    */
-  | { kind: 'stall'; ms?: number };
+  | { kind: 'stall'; ms?: number }
+  /**
+   * Run `run` first (e.g. let a competitor write, deterministically), then do what it returns
+   * (forward by default). Counted under the returned action's kind.
+   */
+  | { kind: 'hook'; run: (request: RequestInfo) => Promise<FaultAction | void> };
 
 /** The name of a fault kind, for counts. */
-export type FaultKind = FaultAction['kind'] | `error-${number}`;
+export type FaultKind = Exclude<FaultAction['kind'], 'hook'> | `error-${number}`;
 
 /** The S3 operations the proxy tells apart (path-style addressing). */
 export type S3Operation =
@@ -354,8 +363,6 @@ export class FaultProxy {
       headers: req.headers,
     };
     const { action, rule } = this.decide(info);
-    const kind: FaultKind = action.kind === 'error' ? `error-${action.status}` : action.kind;
-    this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
     const record: RecordedRequest = {
       seq: ++this.seq,
       at: Date.now(),
@@ -363,7 +370,7 @@ export class FaultProxy {
       path: info.path,
       operation: info.operation,
       condition: req.headers['if-match'] ? 'if-match' : req.headers['if-none-match'] ? 'if-none-match' : null,
-      action: kind,
+      action: 'forward',
       rule,
       upstreamStatus: null,
       clientStatus: null,
@@ -374,10 +381,27 @@ export class FaultProxy {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('error', () => undefined);
-    req.on('end', () => this.act(action, req, res, Buffer.concat(chunks), record));
+    req.on('end', () => this.act(action, req, res, Buffer.concat(chunks), record, info));
   }
 
-  private act(action: FaultAction, req: IncomingMessage, res: ServerResponse, body: Buffer, record: RecordedRequest): void {
+  private act(
+    action: FaultAction,
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    record: RecordedRequest,
+    info: RequestInfo,
+  ): void {
+    if (action.kind === 'hook') {
+      action.run(info).then(
+        (next) => this.act(next ?? { kind: 'forward' }, req, res, body, record, info),
+        () => req.socket.resetAndDestroy(),
+      );
+      return;
+    }
+    const kind: FaultKind = action.kind === 'error' ? `error-${action.status}` : action.kind;
+    record.action = kind;
+    this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
     switch (action.kind) {
       case 'forward':
         this.forward(req, body, record, (up, upBody) => this.relay(res, up, upBody, record));
@@ -391,16 +415,19 @@ export class FaultProxy {
         );
         return;
       case 'error': {
-        const code = action.code;
-        const xml = s3ErrorXml(code, action.message ?? DEFAULT_MESSAGES[code] ?? code, record.path);
-        record.clientStatus = action.status;
-        res.writeHead(action.status, {
-          'content-type': 'application/xml',
-          'content-length': Buffer.byteLength(xml),
-          date: new Date().toUTCString(),
-          'x-amz-request-id': 'fault-proxy',
-        });
-        res.end(xml);
+        const answer = () => {
+          const xml = s3ErrorXml(action.code, action.message ?? DEFAULT_MESSAGES[action.code] ?? action.code, record.path);
+          record.clientStatus = action.status;
+          res.writeHead(action.status, {
+            'content-type': 'application/xml',
+            'content-length': Buffer.byteLength(xml),
+            date: new Date().toUTCString(),
+            'x-amz-request-id': 'fault-proxy',
+          });
+          res.end(xml);
+        };
+        if (action.forward) this.forward(req, body, record, answer);
+        else answer();
         return;
       }
       case 'reset':

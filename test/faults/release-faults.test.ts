@@ -1,0 +1,81 @@
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { LockLostError } from '../../lib/index.js';
+import { type FaultFixture, faultFixture } from '../support/fault-fixture.js';
+import { S3_FAULTS } from '../support/fault-proxy.js';
+
+/** Release and extend when their conditional write fails: settled by re-reading S3. */
+describe('release and extend when the conditional write fails', () => {
+  let f: FaultFixture;
+  afterEach(async () => f?.close());
+
+  /** S3 shows the lock released, and another owner can take it. */
+  async function expectReleased(token: number): Promise<void> {
+    const stored = await f.raw('job');
+    expect(stored).toMatchObject({ owner: null, token });
+    expect(stored?.releaseTime).toEqual(expect.any(String));
+    const next = await f.rival.acquire('job', { owner: 'rival', expire: 30 });
+    expect(next.token).toBeGreaterThan(token);
+  }
+
+  test.each([
+    ['forward-then-drop (the release landed unheard)', { kind: 'drop-response' } as const, 1],
+    ['500 to a release that landed', { ...S3_FAULTS.internalError, forward: true }, 1],
+    ['500 InternalError (not forwarded)', S3_FAULTS.internalError, 2],
+    ['409 ConditionalRequestConflict (not forwarded)', S3_FAULTS.conditionalConflict, 2],
+    ['connection reset (not forwarded)', { kind: 'reset' } as const, 2],
+  ])('%s: release is recognised as done', async (_name, action, puts) => {
+    f = await faultFixture('frelease');
+    const lock = await f.service.acquire('job', { owner: 'bob', expire: 30 });
+    f.proxy.clearRecords();
+    f.proxy.add({ match: { operation: 'PutObject', header: 'if-match' }, action });
+    const released = await f.service.release(lock);
+    expect(released).toMatchObject({ owner: null, token: lock.token });
+    expect(f.proxy.recorded('PutObject')).toHaveLength(puts);
+    expect(f.logger.warnings()).toEqual([]);
+    await expectReleased(lock.token);
+  });
+
+  test('forward-then-drop with the default SDK client: its retry gets 412, the release is still recognised', async () => {
+    f = await faultFixture('frelease-sdk', { sdkMaxAttempts: 3 });
+    const lock = await f.service.acquire('job', { owner: 'bob', expire: 30 });
+    f.proxy.clearRecords();
+    f.proxy.add({ match: { operation: 'PutObject', header: 'if-match' }, action: { kind: 'drop-response' } });
+    const released = await f.service.release(lock);
+    expect(released.owner).toBeNull();
+    expect(f.proxy.recorded('PutObject').map((r) => r.upstreamStatus)).toEqual([200, 412]);
+    await expectReleased(lock.token);
+  });
+
+  test('a release stalled past requestTimeoutMs (landed, no answer): settled by re-reading', async () => {
+    f = await faultFixture('frelease-stall', { requestTimeoutMs: 300 });
+    const lock = await f.service.acquire('job', { owner: 'bob', expire: 30 });
+    f.proxy.add({ match: { operation: 'PutObject', header: 'if-match' }, action: { kind: 'stall' } });
+    const started = Date.now();
+    expect((await f.service.release(lock)).owner).toBeNull();
+    expect(Date.now() - started).toBeLessThan(3000);
+    await expectReleased(lock.token);
+  });
+
+  test('forward-then-drop on extend: the extension is recognised, and the returned lock releases cleanly', async () => {
+    f = await faultFixture('fextend');
+    const lock = await f.service.acquire('job', { owner: 'bob', expire: 30 });
+    f.proxy.add({ match: { operation: 'PutObject', header: 'if-match' }, action: { kind: 'drop-response' } });
+    const extended = await f.service.extend(lock, 45);
+    expect(extended).toMatchObject({ owner: 'bob', expire: 45, token: lock.token });
+    expect(await f.raw('job')).toMatchObject({ owner: 'bob', expire: 45 });
+    expect((await f.service.release(extended)).owner).toBeNull();
+    await expectReleased(lock.token);
+  });
+
+  test('a stale release whose answer is lost after a takeover: LockLostError, S3 unchanged', async () => {
+    f = await faultFixture('fstale', { expire: 1 });
+    const lock = await f.service.acquire('job', { owner: 'bob', expire: 1 });
+    await new Promise((r) => setTimeout(r, 2600));
+    const carol = await f.rival.acquire('job', { owner: 'carol', expire: 30 });
+    f.proxy.add({ match: { operation: 'PutObject', header: 'if-match' }, action: { kind: 'drop-response' } });
+    const error = await f.service.release(lock).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockLostError);
+    expect(await f.raw('job')).toMatchObject({ owner: 'carol', token: carol.token });
+    expect(f.logger.warnings().join('\n')).toContain('carol');
+  });
+});
