@@ -1,0 +1,131 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchBucket, deletePrefix, endpoint, ensureBucket, newClient, runPrefix } from './env.js';
+import { checkGoals, contentionTable, type Figures, goalsTable, latencyTable, scaleTable } from './report.js';
+import { runContention } from './scenarios/contention.js';
+import { decoratedCases } from './scenarios/decorated.js';
+import { runScale } from './scenarios/scale.js';
+import { runUncontended } from './scenarios/uncontended.js';
+import { SleepProbe } from './sleep-probe.js';
+import { nowMs, round } from './stats.js';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Run sizes: the default fits `npm run bench` in well under 3 minutes on 2 cores. */
+const SIZES = {
+  full: {
+    uncontended: { iterations: 100, warmup: 10, originWaitIterations: 5 },
+    contention: [
+      { contenders: 2, rounds: 20 },
+      { contenders: 8, rounds: 20 },
+      { contenders: 32, rounds: 10 },
+    ],
+    scale: { keys: 1000, expire: 15, holdSeconds: 10, concurrency: 16 },
+  },
+  quick: {
+    uncontended: { iterations: 20, warmup: 3, originWaitIterations: 2 },
+    contention: [
+      { contenders: 2, rounds: 5 },
+      { contenders: 8, rounds: 5 },
+      { contenders: 32, rounds: 3 },
+    ],
+    scale: { keys: 200, expire: 6, holdSeconds: 3, concurrency: 16 },
+  },
+};
+
+function parseArgs(argv: readonly string[]): { size: keyof typeof SIZES; out: string } {
+  let size: keyof typeof SIZES = 'full';
+  let out = resolve(repo, 'bench/results/latest.json');
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--quick') size = 'quick';
+    else if (arg === '--out' && argv[i + 1]) out = resolve(argv[++i]!);
+    else throw new Error(`bench: unknown argument ${arg}; use --quick and/or --out <file>`);
+  }
+  return { size, out };
+}
+
+function machine(): Record<string, string | number> {
+  const sdk = JSON.parse(readFileSync(resolve(repo, 'node_modules/@aws-sdk/client-s3/package.json'), 'utf-8')) as { version: string };
+  return {
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: round(totalmem() / 1024 ** 3, 1),
+    node: process.version,
+    awsSdkClientS3: sdk.version,
+    store: process.env.BENCH_STORE ?? 'unknown S3 store',
+    endpoint: endpoint(),
+  };
+}
+
+async function main(): Promise<void> {
+  const { size, out } = parseArgs(process.argv.slice(2));
+  const settings = SIZES[size];
+  const began = nowMs();
+  const admin = newClient();
+  await ensureBucket(admin);
+  const prefix = runPrefix();
+  const probe = new SleepProbe();
+  probe.install();
+  const step = (text: string) => process.stderr.write(`bench: ${text} (${((nowMs() - began) / 1000).toFixed(1)} s)\n`);
+
+  try {
+    step(`store ${endpoint()}, bucket ${benchBucket()}, prefix ${prefix}, size ${size}`);
+    const decorated = await decoratedCases(`${prefix}decorated/`);
+    step('calls one at a time, interleaved');
+    const uncontended = await runUncontended(prefix, settings.uncontended, probe, decorated.cases);
+    await decorated.close();
+    const contention = [];
+    for (const c of settings.contention) {
+      step(`contention, ${c.contenders} contenders`);
+      contention.push(await runContention(prefix, c.contenders, c.rounds));
+    }
+    step(`scale, ${settings.scale.keys} keys held`);
+    const scale = await runScale(prefix, settings.scale);
+    const figures: Figures = {
+      uncontended,
+      ...(decorated.todo ? { decoratorTodo: decorated.todo } : {}),
+      contention,
+      scale,
+    };
+    const goals = checkGoals(figures);
+    const seconds = round((nowMs() - began) / 1000, 1);
+
+    const sections = [
+      `S3 lock bench, ${new Date().toISOString()}, ${size} run in ${seconds} s`,
+      JSON.stringify(machine()),
+      '',
+      'Calls one at a time (latency in ms; ratios of p50):',
+      latencyTable(figures),
+      '',
+      'Contention: N replicas (own S3Client each) on one key, per round:',
+      contentionTable(figures),
+      '',
+      'Scale: one process holding many locks:',
+      scaleTable(figures),
+      '',
+      'Goals:',
+      goalsTable(goals),
+    ];
+    process.stdout.write(`${sections.join('\n')}\n`);
+
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(
+      out,
+      `${JSON.stringify({ date: new Date().toISOString(), size, seconds, machine: machine(), settings, goals, ...figures }, null, 2)}\n`,
+    );
+    step(`figures written to ${out}`);
+  } finally {
+    probe.uninstall();
+    const deleted = await deletePrefix(admin, prefix).catch(() => 0);
+    step(`removed ${deleted} bench objects`);
+    admin.destroy();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,174 @@
+import type { ContentionFigures } from './scenarios/contention.js';
+import type { ScaleFigures } from './scenarios/scale.js';
+import { round, type Sample } from './stats.js';
+
+/** One goal of the issue, checked against the figures. */
+export interface GoalCheck {
+  goal: string;
+  measured: string;
+  status: 'PASS' | 'MISS' | 'TODO';
+}
+
+/** Everything a run measured. */
+export interface Figures {
+  uncontended: Record<string, Sample>;
+  /** Why the decorated call is missing, when it is. */
+  decoratorTodo?: string;
+  contention: ContentionFigures[];
+  scale: ScaleFigures;
+}
+
+/** Rows of the latency table: our case, and which origin case it compares with. */
+const ROWS: { id: string; label: string; origin?: string }[] = [
+  { id: 'raw.putObject', label: 'raw PutObject (baseline)' },
+  { id: 'raw.getObject', label: 'raw GetObject' },
+  { id: 'ours.acquire.fresh', label: 'acquire, key never seen (GET+PUT)', origin: 'acquire' },
+  { id: 'ours.acquire.afterOther', label: 'acquire, released by another replica', origin: 'acquire' },
+  { id: 'ours.acquire.repeat', label: 'acquire, repeat holder', origin: 'acquire' },
+  { id: 'ours.acquire.staleMemory', label: 'acquire, repeat holder, another won since', origin: 'acquire' },
+  { id: 'ours.release', label: 'release', origin: 'release' },
+  { id: 'ours.runExclusive.fresh', label: 'runExclusive (empty), key never seen', origin: 'run' },
+  { id: 'ours.runExclusive.repeat', label: 'runExclusive (empty), repeat holder', origin: 'run' },
+  { id: 'ours.decorated', label: '@WithS3Lock method call (empty)', origin: 'run' },
+  { id: 'origin.wait0.acquire', label: 'origin acquire, wait 0' },
+  { id: 'origin.wait0.release', label: 'origin release' },
+  { id: 'origin.wait0.run', label: 'origin acquire+release, wait 0' },
+  { id: 'origin.wait1.acquire', label: 'origin acquire, wait 1.0' },
+  { id: 'origin.wait1.run', label: 'origin acquire+release, wait 1.0' },
+];
+
+const ratio = (a: number | undefined, b: number | undefined): string =>
+  a === undefined || b === undefined || !(b > 0) ? '' : `${round(a / b, 2).toFixed(2)}`;
+
+const requests = (s: Sample): string =>
+  s.requests.min === s.requests.max ? `${s.requests.min}` : `${s.requests.mode} (${s.requests.min}-${s.requests.max})`;
+
+/** A Markdown table (it reads well in a terminal too). */
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
+}
+
+/** The latency and request table of the calls one at a time. */
+export function latencyTable(f: Figures): string {
+  const u = f.uncontended;
+  const put = u['raw.putObject']?.p50Ms;
+  const rows = ROWS.flatMap(({ id, label, origin }) => {
+    const s = u[id];
+    if (!s) {
+      return id === 'ours.decorated' && f.decoratorTodo ? [[label, 'TODO', '', '', '', '', '']] : [];
+    }
+    return [[
+      label,
+      s.p50Ms.toFixed(2),
+      s.p95Ms.toFixed(2),
+      requests(s),
+      ratio(s.p50Ms, put),
+      origin ? ratio(s.p50Ms, u[`origin.wait0.${origin}`]?.p50Ms) : '',
+      origin && origin !== 'release' ? ratio(s.p50Ms, u[`origin.wait1.${origin}`]?.p50Ms) : '',
+    ]];
+  });
+  return table(['operation', 'p50 ms', 'p95 ms', 'S3 req/call', '/ PutObject p50', '/ origin w=0', '/ origin w=1'], rows);
+}
+
+/** The contention table. */
+export function contentionTable(f: Figures): string {
+  return table(
+    ['contenders', 'rounds', 'all decided p50 ms', 'p95 ms', 'S3 req/round (min-max)', 'limit 2N+1', 'winners/round', 'errors'],
+    f.contention.map((c) => [
+      `${c.contenders}`,
+      `${c.rounds}`,
+      c.decidedP50Ms.toFixed(1),
+      c.decidedP95Ms.toFixed(1),
+      `${c.requestsPerRound.mode} (${c.requestsPerRound.min}-${c.requestsPerRound.max})`,
+      `${2 * c.contenders + 1}`,
+      [...new Set(c.winnersPerRound)].join(','),
+      `${c.errors.length}`,
+    ]),
+  );
+}
+
+/** The scale summary. */
+export function scaleTable(f: Figures): string {
+  const s = f.scale;
+  return table(['figure', 'value'], [
+    ['keys held at once', `${s.keys} (expire ${s.expire} s)`],
+    ['extension', s.extension],
+    ['extend every', `${s.extendEverySeconds} s`],
+    ['acquire all', `${s.acquireAllMs.toFixed(0)} ms, ${s.acquireRequests} requests`],
+    ['extension requests/s', `${s.extendRequestsPerSecond} (expected ${s.expectedExtendRequestsPerSecond}) over ${s.holdSeconds} s`],
+    ['extend latency under load', `p50 ${s.extendP50Ms} ms, p95 ${s.extendP95Ms} ms`],
+    ['extend / release failures', `${s.extendFailures} / ${s.releaseFailures}`],
+    ['timers in use', `${s.timersInUse} while holding (${s.timersBefore} before)`],
+    ['memory while holding', `heap +${s.memory.heapUsedMiB} MiB (${s.memory.heapBytesPerKey} B/key), rss +${s.memory.rssMiB} MiB${s.memory.gcExposed ? '' : ' (no --expose-gc)'}`],
+  ]);
+}
+
+/** Checks the issue's goals against the figures. */
+export function checkGoals(f: Figures): GoalCheck[] {
+  const u = f.uncontended;
+  const put = u['raw.putObject']!;
+  const fresh = u['ours.acquire.fresh']!;
+  const repeat = u['ours.acquire.repeat']!;
+  const runFresh = u['ours.runExclusive.fresh']!;
+  const runRepeat = u['ours.runExclusive.repeat']!;
+  const decorated = u['ours.decorated'];
+  const oursIds = Object.keys(u).filter((id) => id.startsWith('ours.'));
+  const slept = oursIds.reduce((n, id) => n + u[id]!.sleeps.count, 0);
+  const control = u['origin.wait1.acquire'];
+  const freshRatio = fresh.p50Ms / put.p50Ms;
+  const checks: GoalCheck[] = [
+    {
+      goal: 'uncontended acquire p50 <= 2.0 x PutObject p50',
+      measured: `${fresh.p50Ms.toFixed(2)} ms / ${put.p50Ms.toFixed(2)} ms = ${freshRatio.toFixed(2)} (key never seen: GET+PUT)`,
+      status: freshRatio <= 2.0 ? 'PASS' : 'MISS',
+    },
+    {
+      goal: "repeat holder's acquire in 1 S3 request",
+      measured: `${requests(repeat)} request(s) per call over ${repeat.calls} calls`,
+      status: repeat.requests.max <= 1 ? 'PASS' : 'MISS',
+    },
+    {
+      goal: 'whole locked run <= 3 S3 requests',
+      measured: `${requests(runFresh)} per runExclusive on a key never seen`,
+      status: runFresh.requests.max <= 3 ? 'PASS' : 'MISS',
+    },
+    {
+      goal: 'whole locked run <= 2 S3 requests for a repeat holder',
+      measured: `${requests(runRepeat)} per runExclusive`,
+      status: runRepeat.requests.max <= 2 ? 'PASS' : 'MISS',
+    },
+    {
+      goal: 'no sleep when wait = 0',
+      measured:
+        `${slept} sleep(s) in ${oursIds.reduce((n, id) => n + u[id]!.calls, 0)} calls of ours` +
+        (control ? ` (probe check: origin wait 1.0 slept ${control.sleeps.count}x, ${control.sleeps.totalMs} ms)` : ''),
+      status: slept === 0 && (!control || control.sleeps.count > 0) ? 'PASS' : 'MISS',
+    },
+  ];
+  if (decorated) {
+    const r = decorated.p50Ms / runRepeat.p50Ms;
+    checks.push({
+      goal: 'decorator p50 within 5% of runExclusive p50',
+      measured: `${decorated.p50Ms.toFixed(2)} ms / ${runRepeat.p50Ms.toFixed(2)} ms = ${r.toFixed(3)}; requests ${requests(decorated)} vs ${requests(runRepeat)}`,
+      status: r <= 1.05 && decorated.requests.max <= runRepeat.requests.max ? 'PASS' : 'MISS',
+    });
+  } else {
+    checks.push({ goal: 'decorator p50 within 5% of runExclusive p50', measured: f.decoratorTodo ?? 'not measured', status: 'TODO' });
+  }
+  for (const c of f.contention) {
+    const limit = 2 * c.contenders + 1;
+    checks.push({
+      goal: `<= 2N+1 S3 requests per tick, N = ${c.contenders} (limit ${limit})`,
+      measured: `max ${c.requestsPerRound.max}, mean ${c.requestsPerRound.mean} over ${c.rounds} rounds; one winner every round: ${c.winnersPerRound.every((w) => w === 1) ? 'yes' : 'NO'}`,
+      status: c.requestsPerRound.max <= limit && c.winnersPerRound.every((w) => w === 1) && c.errors.length === 0 ? 'PASS' : 'MISS',
+    });
+  }
+  return checks;
+}
+
+/** The goals as a table. */
+export function goalsTable(checks: readonly GoalCheck[]): string {
+  return table(['', 'goal', 'measured'], checks.map((c) => [c.status, c.goal, c.measured]));
+}

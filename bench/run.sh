@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `npm run bench`: S3 requests and latency of the lock against a raw PutObject and the origin
+# design's protocol, on one S3 store, in one run. Prints a table and writes bench/results/latest.json.
+#
+# With S3_ENDPOINT unset, uses the project's local Ceph RGW: starts it if it is not running
+# (and then stops it afterwards), otherwise uses the running one. With S3_ENDPOINT and
+# credentials set, runs against that store (bucket S3_BENCH_BUCKET, default s3-lock-bench).
+# Extra arguments go to the bench, e.g. `npm run bench -- --out /tmp/figures.json`.
+set -euo pipefail
+cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
+
+[ -x node_modules/.bin/tsc ] || npm ci --no-audit --no-fund
+
+if [ -z "${S3_ENDPOINT:-}" ]; then
+  if ! bash scripts/local-s3.sh status >/dev/null 2>&1; then
+    bash scripts/local-s3.sh start
+    trap 'bash scripts/local-s3.sh stop' EXIT
+  fi
+  eval "$(bash scripts/local-s3.sh env)"
+  export BENCH_STORE="local Ceph RGW ($(radosgw --version 2>/dev/null | awk '{print $3}'))"
+fi
+
+# The library's build (dist/) for users; the bench compiles lib/ and bench/ together into
+# bench/.build (git-ignored), so it never depends on a stale dist/.
+npx --no-install tsc -p tsconfig.build.json
+npx --no-install tsc -p bench/tsconfig.json
+# --expose-gc: the scale figures measure memory after a collection.
+node --expose-gc bench/.build/bench/main.js "$@"
