@@ -32,6 +32,8 @@ const NETWORK_CODES = new Set([
   'UND_ERR_SOCKET',
 ]);
 
+const NETWORK_CODE_IN_TEXT = /\b(E[A-Z]{4,}|UND_ERR_[A-Z_]+)\b/;
+
 /** Classifies an error thrown by `S3Client.send`. */
 export function classifyS3Error(error: unknown): ClassifiedFailure {
   const e = (error ?? {}) as {
@@ -43,8 +45,14 @@ export function classifyS3Error(error: unknown): ClassifiedFailure {
     cause?: { code?: string };
   };
   const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
-  const code = e.name && e.name !== 'Error' ? e.name : (e.code ?? e.cause?.code ?? 'Error');
-  const detail = `${code}${status ? ` (HTTP ${status})` : ''}${e.message && e.message !== code ? `: ${e.message.split('\n')[0]}` : ''}`;
+  // The SDK wraps non-Error values ("AWS SDK error wrapper for ..."), e.g. across VM realms:
+  // look for a network error code in the cause and the message too.
+  const message = (e.message ?? '').replace(/^AWS SDK error wrapper for (Error: )?/, '').split('\n')[0];
+  const networkCode = [e.code, e.cause?.code, NETWORK_CODE_IN_TEXT.exec(message)?.[1]].find(
+    (c): c is string => c !== undefined && NETWORK_CODES.has(c),
+  );
+  const code = networkCode ?? (e.name && e.name !== 'Error' ? e.name : (e.code ?? 'Error'));
+  const detail = `${code}${status ? ` (HTTP ${status})` : ''}${message && message !== code ? `: ${message}` : ''}`;
   const failure = (kind: FailureKind, advice = ''): ClassifiedFailure => ({
     kind,
     status,
@@ -64,7 +72,7 @@ export function classifyS3Error(error: unknown): ClassifiedFailure {
   if (code === 'AbortError' || code === 'TimeoutError' || code === 'RequestTimeout') {
     return failure('unknown');
   }
-  if (status === undefined && (NETWORK_CODES.has(code) || NETWORK_CODES.has(e.cause?.code ?? ''))) {
+  if (status === undefined && networkCode !== undefined) {
     return failure(
       'unknown',
       'S3 is unreachable: check the endpoint (AWS_ENDPOINT_URL_S3 / S3_ENDPOINT), the network and that the store is running.',
