@@ -1,0 +1,137 @@
+import type { Lock } from '../interfaces/lock.interface.js';
+
+/**
+ * The state of a lock as the CLI reports it:
+ * - `held`: an owner holds it and it has not expired;
+ * - `expired`: an owner wrote it but did not release or extend it in time (by the store's
+ *   clock); any owner may take it over;
+ * - `released`: freed by its holder (or by `release --force`).
+ */
+export type LockState = 'held' | 'expired' | 'released';
+
+/** One lock as `status` and `list --json` print it. */
+export interface LockReport {
+  key: string;
+  /** `s3://bucket/prefix+key` */
+  object: string;
+  state: LockState;
+  /** The owner; `null` when released. */
+  holder: string | null;
+  /** ISO-8601 times. */
+  lockTime: string;
+  expire: number;
+  /** When a held lock expires (by the store's clock); `null` when released. */
+  expiresAt: string | null;
+  /** Seconds from the store's time now to `expiresAt`; negative once past; `null` when released. */
+  expiresInSeconds: number | null;
+  releaseTime: string | null;
+  token: number;
+  etag: string;
+}
+
+/** An object under the prefix that is not a lock document, as `list` reports it. */
+export interface InvalidReport {
+  key: string;
+  object: string;
+  state: 'invalid';
+  error: string;
+}
+
+/**
+ * Whether `lock` counts as expired at the store time `storeNow`: the same rule as the lock
+ * (whole seconds, one second of margin, so it is never called expired early).
+ */
+export function isExpired(lock: Lock, storeNow: Date): boolean {
+  if (lock.owner === null) return false;
+  return Math.floor(storeNow.getTime() / 1000) - Math.floor(lock.expiresAt.getTime() / 1000) >= 1;
+}
+
+/** The report of `lock`, stored at `object`, judged at the store time `storeNow`. */
+export function reportOf(lock: Lock, object: string, storeNow: Date): LockReport {
+  const released = lock.owner === null;
+  return {
+    key: lock.key,
+    object,
+    state: released ? 'released' : isExpired(lock, storeNow) ? 'expired' : 'held',
+    holder: lock.owner,
+    lockTime: lock.lockTime.toISOString(),
+    expire: lock.expire,
+    expiresAt: released ? null : lock.expiresAt.toISOString(),
+    expiresInSeconds: released ? null : Math.round((lock.expiresAt.getTime() - storeNow.getTime()) / 1000),
+    releaseTime: lock.releaseTime ? lock.releaseTime.toISOString() : null,
+    token: lock.token,
+    etag: lock.etag,
+  };
+}
+
+/** `status` output: one field per line. */
+export function formatStatus(report: LockReport): string {
+  const rows: [string, string][] = [
+    ['state', describeState(report)],
+    ['holder', report.holder ?? '-'],
+    ['locked at', seconds(report.lockTime)],
+    ['expire', `${report.expire} s`],
+    [
+      'expires at',
+      report.expiresAt === null
+        ? '-'
+        : `${seconds(report.expiresAt)} (${relative(report.expiresInSeconds ?? 0)}, by the store's clock)`,
+    ],
+    ['released at', report.releaseTime ? seconds(report.releaseTime) : '-'],
+    ['token', String(report.token)],
+    ['etag', report.etag],
+  ];
+  const width = Math.max(...rows.map(([name]) => name.length)) + 2;
+  return [
+    `Lock "${report.key}" (${report.object})`,
+    ...rows.map(([name, value]) => `  ${`${name}:`.padEnd(width)}${value}`),
+  ].join('\n') + '\n';
+}
+
+/** `list` output: a table, one lock per row. */
+export function formatTable(reports: (LockReport | InvalidReport)[]): string {
+  const header = ['KEY', 'STATE', 'HOLDER', 'LOCKED AT', 'EXPIRES AT', 'TOKEN'];
+  const rows = reports.map((r) =>
+    r.state === 'invalid'
+      ? [r.key, 'invalid', `(${r.error})`, '', '', '']
+      : [r.key, r.state, r.holder ?? '-', seconds(r.lockTime), r.expiresAt ? seconds(r.expiresAt) : '-', String(r.token)],
+  );
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  return [header, ...rows]
+    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd())
+    .join('\n') + '\n';
+}
+
+/** A one-line description of a lock for `release` messages. */
+export function describeHolder(report: LockReport): string {
+  return `held by "${report.holder}" since ${seconds(report.lockTime)} (token ${report.token}, ` +
+    `${report.state === 'expired' ? 'expired' : 'expires'} ${seconds(report.expiresAt ?? '')}, ${relative(report.expiresInSeconds ?? 0)})`;
+}
+
+function describeState(report: LockReport): string {
+  switch (report.state) {
+    case 'held':
+      return 'held';
+    case 'expired':
+      return 'expired (its holder did not release or extend it in time; any owner may take it over)';
+    case 'released':
+      return 'released (free)';
+  }
+}
+
+/** An ISO time without milliseconds: S3 and the lock work in whole seconds. */
+function seconds(iso: string): string {
+  return iso.replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** "in 4m 10s" or "4m 10s ago". */
+export function relative(deltaSeconds: number): string {
+  const abs = Math.abs(deltaSeconds);
+  const d = Math.floor(abs / 86_400);
+  const h = Math.floor((abs % 86_400) / 3600);
+  const m = Math.floor((abs % 3600) / 60);
+  const s = abs % 60;
+  const parts = [d && `${d}d`, h && `${h}h`, m && `${m}m`, (s || abs === 0) && `${s}s`].filter(Boolean);
+  const text = parts.slice(0, 2).join(' ');
+  return deltaSeconds >= 0 ? `in ${text}` : `${text} ago`;
+}
