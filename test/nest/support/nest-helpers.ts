@@ -30,12 +30,16 @@ export class MemoryNestLogger implements LoggerService {
   }
 }
 
-/** S3 requests a client sent, by command name (`PutObjectCommand`, `GetObjectCommand`, ...). */
+/**
+ * S3 requests a client sent, by command name (`PutObjectCommand`, `GetObjectCommand`, ...), and
+ * by command and outcome (`PutObjectCommand:ok`, `PutObjectCommand:412`, `GetObjectCommand:404`).
+ */
 export type RequestCounts = Record<string, number>;
 
 /**
- * A client for the test store that counts every command it sends (each SDK call once, before
- * retries), so tests can prove how many times a lock was taken.
+ * A client for the test store that counts every command it sends and how it ended, so tests
+ * can prove how many times a lock was written: each successful `PutObject` is one acquisition,
+ * extension or release.
  */
 export function countingClient(): { client: S3Client; counts: RequestCounts; reset(): void } {
   const client = testClient();
@@ -43,8 +47,17 @@ export function countingClient(): { client: S3Client; counts: RequestCounts; res
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const name = context.commandName ?? 'unknown';
-      counts[name] = (counts[name] ?? 0) + 1;
-      return next(args);
+      const count = (label: string) => (counts[label] = (counts[label] ?? 0) + 1);
+      count(name);
+      try {
+        const result = await next(args);
+        count(`${name}:ok`);
+        return result;
+      } catch (error) {
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        count(`${name}:${status ?? 'failed'}`);
+        throw error;
+      }
     },
     { step: 'initialize', name: 'countRequests' },
   );
