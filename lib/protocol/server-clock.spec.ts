@@ -1,0 +1,22 @@
+import { describe, expect, test } from '@jest/globals';
+import { ServerClock } from './server-clock.js';
+
+describe('the store clock estimate', () => {
+  test('tightens with each Date header and stays within a second of the store', () => {
+    const clock = new ServerClock();
+    const local = Date.now();
+    const store = local + 600_000; // the store is 10 minutes ahead of this worker
+    for (const fraction of [0, 250, 500, 750, 999]) {
+      const at = store + fraction;
+      clock.observe(new Date(Math.floor(at / 1000) * 1000).toUTCString(), local + fraction);
+    }
+    expect(Math.abs(clock.now().getTime() - (store + (Date.now() - local)))).toBeLessThan(1000);
+  });
+
+  test('ignores missing or unparsable headers', () => {
+    const clock = new ServerClock();
+    expect(clock.observe(undefined, Date.now())).toBeUndefined();
+    expect(clock.observe('not a date', Date.now())).toBeUndefined();
+    expect(Math.abs(clock.now().getTime() - Date.now())).toBeLessThan(50);
+  });
+});
