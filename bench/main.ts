@@ -84,12 +84,7 @@ async function main(): Promise<void> {
     }
     step(`scale, ${settings.scale.keys} keys held`);
     const scale = await runScale(prefix, settings.scale);
-    const figures: Figures = {
-      uncontended,
-      ...(decorated.todo ? { decoratorTodo: decorated.todo } : {}),
-      contention,
-      scale,
-    };
+    const figures: Figures = { uncontended, contention, scale };
     const goals = checkGoals(figures);
     const seconds = round((nowMs() - began) / 1000, 1);
 

@@ -19,6 +19,10 @@ const MIDDLEWARE_NAME = 'benchRequestCounter';
  */
 export class RequestCounter {
   private tally: RequestTally = {};
+  /** Milliseconds of every HTTP attempt since the last `reset`, when `recordLatency` is on. */
+  readonly latencies: number[] = [];
+  /** Whether to record `latencies` (off by default: it grows with every request). */
+  recordLatency = false;
 
   /** Installs the counter on `client` (idempotent) and returns the client. */
   attach(client: S3Client): S3Client {
@@ -27,8 +31,10 @@ export class RequestCounter {
       (next: (args: unknown) => Promise<{ response: unknown }>, context: { commandName?: string }) =>
       async (args: unknown) => {
         const command = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+        const started = performance.now();
         try {
           const result = await next(args);
+          if (this.recordLatency) this.latencies.push(performance.now() - started);
           this.add(command, (result.response as { statusCode?: number }).statusCode ?? 'unknown');
           return result;
         } catch (error) {
@@ -58,6 +64,7 @@ export class RequestCounter {
   /** Starts counting from zero. */
   reset(): void {
     this.tally = {};
+    this.latencies.length = 0;
   }
 
   private add(command: string, status: number | string): void {

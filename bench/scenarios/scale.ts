@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Lock } from '../../lib/index.js';
-import { benchService } from '../env.js';
-import { type RequestTally } from '../request-counter.js';
+import type { RequestTally } from '../request-counter.js';
 import { nowMs, quantile, round } from '../stats.js';
+import { TimerProbe } from '../timer-probe.js';
+import { startBenchApp } from './decorated.js';
 
 /** Settings of the scale scenario. */
 export interface ScaleSettings {
@@ -11,7 +11,7 @@ export interface ScaleSettings {
   expire: number;
   /** Seconds the locks are held (and extended) while measuring. */
   holdSeconds: number;
-  /** Requests in flight at most while acquiring and releasing. */
+  /** Calls at most between "called" and "holding its lock" at a time. */
   concurrency: number;
 }
 
@@ -28,15 +28,15 @@ export interface ScaleFigures {
   /** Extension requests per second while holding: measured, and keys / interval. */
   extendRequestsPerSecond: number;
   expectedExtendRequestsPerSecond: number;
+  /** Latency of the extension PUTs while holding (HTTP attempt, measured at the SDK). */
   extendP50Ms: number;
   extendP95Ms: number;
-  /** Extensions that failed (a lock lost or a store error): must be 0. */
-  extendFailures: number;
-  /** Releases at the end that failed (a lock no longer ours): must be 0. */
-  releaseFailures: number;
-  /** Active Node timers while holding (all of the process), and before acquiring. */
+  /** Locks reported lost (the `lost` event): must be 0. */
+  lost: number;
+  /** Locks released at the end (the `released` event): must equal `keys`. */
+  released: number;
+  /** Timers alive while holding every lock (global setTimeout/setInterval, unref'd included). */
   timersInUse: number;
-  timersBefore: number;
   /** Heap and RSS growth while holding every lock, after a GC, and heap per key. */
   memory: { heapUsedMiB: number; rssMiB: number; heapBytesPerKey: number; gcExposed: boolean };
   tally: RequestTally;
@@ -46,109 +46,101 @@ const MiB = 1024 * 1024;
 
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
-const activeTimers = (): number =>
-  process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 /**
- * One process holds `keys` distinct locks at once and keeps them alive.
- *
- * The library has no automatic extension in `S3LockService` to call here, so the bench does
- * what a holder must: one `setInterval` per key calling `service.extend(lock)` every
- * `expire / 3` seconds, started spread evenly over one interval, never two extends of one key
- * in flight. Measured: memory, timers, extension requests per second and their latency.
+ * One process holds `keys` distinct locks at once, kept alive by the library's automatic
+ * extension: `keys` concurrent calls of a `@WithS3Lock({ key: ([i]) => ..., autoExtend: true })`
+ * method whose body waits until the end of the measurement. Measured while they all hold:
+ * extension requests per second and their latency, timers alive, memory growth.
  */
 export async function runScale(prefix: string, settings: ScaleSettings): Promise<ScaleFigures> {
   const { keys, expire, holdSeconds, concurrency } = settings;
-  const everyMs = (expire / 3) * 1000;
-  const { service, counter, client } = await benchService(`${prefix}scale/`, { owner: 'bench-scale', expire });
-  const names = Array.from({ length: keys }, (_, i) => `job-${i}`);
+  const bench = await startBenchApp(`${prefix}scale/`, { expire });
+  const { jobs, counter, events } = bench;
+  const timers = new TimerProbe();
 
-  gc();
-  const timersBefore = activeTimers();
-  const memBefore = process.memoryUsage();
+  let endHold: () => void = () => {};
+  const holding = new Promise<void>((resolve) => (endHold = resolve));
+  let inAcquire = 0;
+  let wake: (() => void) | undefined;
+  const slotFree = () => {
+    inAcquire--;
+    wake?.();
+  };
 
-  const locks = new Map<string, Lock>();
-  let started = nowMs();
-  await pool(names, concurrency, async (name) => void locks.set(name, await service.acquire(name)));
-  const acquireAllMs = nowMs() - started;
-  const acquireRequests = counter.total;
-
-  const extendMs: number[] = [];
-  let extendFailures = 0;
-  const inFlight = new Set<string>();
-  const timers: NodeJS.Timeout[] = [];
-  const extendOnce = async (name: string): Promise<void> => {
-    if (inFlight.has(name)) return;
-    inFlight.add(name);
-    const t0 = nowMs();
-    try {
-      locks.set(name, await service.extend(locks.get(name)!));
-      extendMs.push(nowMs() - t0);
-    } catch {
-      extendFailures++;
-    } finally {
-      inFlight.delete(name);
+  try {
+    gc();
+    const memBefore = process.memoryUsage();
+    timers.install();
+    const started = nowMs();
+    const calls: Promise<void>[] = [];
+    for (let i = 0; i < keys; i++) {
+      while (inAcquire >= concurrency) await new Promise<void>((resolve) => (wake = resolve));
+      inAcquire++;
+      let freed = false;
+      const free = () => {
+        if (!freed) {
+          freed = true;
+          slotFree();
+        }
+      };
+      calls.push(
+        jobs
+          .hold(i, async () => {
+            free();
+            await holding;
+          })
+          .finally(free),
+      );
     }
-  };
-  names.forEach((name, i) => {
-    const startTimer = setTimeout(() => {
-      timers.push(setInterval(() => void extendOnce(name), everyMs));
-    }, (i * everyMs) / keys);
-    timers.push(startTimer);
-  });
+    while (events.acquired.length + events.skipped.length < keys && nowMs() - started < 60_000) await delay(5);
+    const acquireAllMs = nowMs() - started;
+    const acquireRequests = counter.total;
+    if (events.acquired.length !== keys) throw new Error(`bench: only ${events.acquired.length} of ${keys} locks acquired`);
 
-  // Measure over whole intervals once every key's interval timer runs.
-  await delay(everyMs + 50);
-  counter.reset();
-  extendMs.length = 0;
-  started = nowMs();
-  await delay(holdSeconds * 1000);
-  const heldFor = (nowMs() - started) / 1000;
-  const tally = counter.snapshot();
-  const extendRequests = counter.total;
-  const timersInUse = activeTimers();
-  gc();
-  const memHeld = process.memoryUsage();
+    // Measure over whole intervals once every lock has had its first extension.
+    const everyMs = (expire * 1000) / 3;
+    await delay(everyMs + 100);
+    counter.reset();
+    counter.recordLatency = true;
+    const holdStart = nowMs();
+    await delay(holdSeconds * 1000);
+    const heldFor = (nowMs() - holdStart) / 1000;
+    const tally = counter.snapshot();
+    const extendRequests = counter.total;
+    const latencies = [...counter.latencies];
+    counter.recordLatency = false;
+    const timersInUse = timers.count;
+    gc();
+    const memHeld = process.memoryUsage();
 
-  for (const t of timers) clearTimeout(t);
-  while (inFlight.size > 0) await delay(10);
-  let releaseFailures = 0;
-  await pool(names, concurrency, async (name) => {
-    await service.release(locks.get(name)!).catch(() => void releaseFailures++);
-  });
-  client.destroy();
-
-  return {
-    keys,
-    expire,
-    extension: 'bench-side: one setInterval per key calling S3LockService.extend (the service has no auto-extension)',
-    extendEverySeconds: everyMs / 1000,
-    acquireAllMs: round(acquireAllMs),
-    acquireRequests,
-    holdSeconds: round(heldFor),
-    extendRequestsPerSecond: round(extendRequests / heldFor),
-    expectedExtendRequestsPerSecond: round(keys / (everyMs / 1000)),
-    extendP50Ms: round(quantile(extendMs, 0.5)),
-    extendP95Ms: round(quantile(extendMs, 0.95)),
-    extendFailures,
-    releaseFailures,
-    timersInUse,
-    timersBefore,
-    memory: {
-      heapUsedMiB: round((memHeld.heapUsed - memBefore.heapUsed) / MiB, 2),
-      rssMiB: round((memHeld.rss - memBefore.rss) / MiB, 2),
-      heapBytesPerKey: Math.round((memHeld.heapUsed - memBefore.heapUsed) / keys),
-      gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
-    },
-    tally,
-  };
+    endHold();
+    await Promise.all(calls);
+    return {
+      keys,
+      expire,
+      extension: 'the library: @WithS3Lock({ autoExtend: true }), one call per key',
+      extendEverySeconds: round(everyMs / 1000),
+      acquireAllMs: round(acquireAllMs),
+      acquireRequests,
+      holdSeconds: round(heldFor),
+      extendRequestsPerSecond: round(extendRequests / heldFor),
+      expectedExtendRequestsPerSecond: round(keys / (everyMs / 1000)),
+      extendP50Ms: round(quantile(latencies, 0.5)),
+      extendP95Ms: round(quantile(latencies, 0.95)),
+      lost: events.lost.length,
+      released: events.released.length,
+      timersInUse,
+      memory: {
+        heapUsedMiB: round((memHeld.heapUsed - memBefore.heapUsed) / MiB, 2),
+        rssMiB: round((memHeld.rss - memBefore.rss) / MiB, 2),
+        heapBytesPerKey: Math.round((memHeld.heapUsed - memBefore.heapUsed) / keys),
+        gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
+      },
+      tally,
+    };
+  } finally {
+    endHold();
+    timers.uninstall();
+    await bench.close();
+  }
 }
