@@ -1,0 +1,251 @@
+import { describe, expect, test } from '@jest/globals';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { Injectable } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  currentS3Lock,
+  type Lock,
+  LockLostError,
+  S3LockModule,
+  type S3LockModuleOptions,
+  type S3LockRunEvent,
+  S3LockService,
+  WithS3Lock,
+} from '../../lib/index.js';
+import { testBucket, testClient, uniquePrefix } from '../support/s3-env.js';
+import { testService } from '../support/services.js';
+import { MemoryNestLogger, waitFor } from './support/nest-helpers.js';
+
+// Real timing on S3, with short `expire` values. The store judges expiry to the second and
+// adds one second, so a lock of `expire` seconds is taken over between expire and expire + 2 s
+// after it was written. Each test starts its own application: they run concurrently.
+
+interface Started<T> {
+  app: TestingModule;
+  jobs: T;
+  service: S3LockService;
+  /** Another replica: a service on the same prefix with its own client and owner. */
+  other: S3LockService;
+  logger: MemoryNestLogger;
+  lost: S3LockRunEvent[];
+}
+
+/** Nest's logger is process-wide: the concurrent tests share one and look for their own keys. */
+const logger = new MemoryNestLogger();
+
+async function start<T>(jobs: new () => T, options: Partial<S3LockModuleOptions> = {}): Promise<Started<T>> {
+  const prefix = uniquePrefix('nest-timing');
+  const lost: S3LockRunEvent[] = [];
+  const app = await Test.createTestingModule({
+    imports: [
+      S3LockModule.forRoot({
+        bucket: testBucket(),
+        client: testClient(),
+        prefix,
+        storeCheck: false,
+        events: { lost: (e) => lost.push(e) },
+        ...options,
+      }),
+    ],
+    providers: [jobs],
+  })
+    .setLogger(logger)
+    .compile();
+  await app.init();
+  const other = testService('other', { prefix, owner: 'other-replica' }).service;
+  return { app, jobs: app.get(jobs), service: app.get(S3LockService), other, logger, lost };
+}
+
+/** Tries to take `key` as the other replica every 200 ms until it succeeds; resolves to when. */
+async function takeOverWhenFree(other: S3LockService, key: string, startedAt: number, limitMs: number): Promise<{ at: number; lock: Lock }> {
+  for (;;) {
+    const lock = await other.tryAcquire(key, { owner: 'other-replica', expire: 30 });
+    if (lock) return { at: Date.now() - startedAt, lock };
+    if (Date.now() - startedAt > limitMs) throw new Error(`"${key}" still held after ${limitMs} ms`);
+    await sleep(200);
+  }
+}
+
+@Injectable()
+class HoldJobs {
+  runs = 0;
+
+  @WithS3Lock('hold', { expire: 10, minHold: 2 })
+  quick(): void {
+    this.runs++;
+  }
+
+  @WithS3Lock('hold-long-run', { expire: 10, minHold: 1 })
+  async longerThanMinHold(): Promise<void> {
+    await sleep(1_200);
+  }
+}
+
+describe('minHold', () => {
+  test.concurrent('after a short run the lock stays held for minHold seconds, then frees itself', async () => {
+    const { app, jobs, other, service } = await start(HoldJobs);
+    try {
+      const startedAt = Date.now();
+      await jobs.quick();
+      const held = await service.inspect('hold');
+      expect(held?.owner).toMatch(/:[0-9a-f]{8}$/); // still the run's own owner, not released
+      expect(held?.expire).toBeLessThanOrEqual(2);
+      await expect(jobs.quick()).resolves.toBeUndefined(); // the same tick, fired again: skipped
+      expect(jobs.runs).toBe(1);
+      const { at } = await takeOverWhenFree(other, 'hold', startedAt, 6_000);
+      expect(at).toBeGreaterThanOrEqual(1_900);
+      expect(at).toBeLessThanOrEqual(4_500);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test.concurrent('a run longer than minHold releases at once', async () => {
+    const { app, jobs, service } = await start(HoldJobs);
+    try {
+      await jobs.longerThanMinHold();
+      expect(await service.inspect('hold-long-run')).toMatchObject({ owner: null });
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+@Injectable()
+class LongJobs {
+  observed: { tokens: number[]; lockTimes: number[]; aborted: unknown } = { tokens: [], lockTimes: [], aborted: undefined };
+
+  @WithS3Lock('extended', { expire: 2, autoExtend: true })
+  async extended(): Promise<string> {
+    return this.work(4_500);
+  }
+
+  @WithS3Lock('not-extended', { expire: 2 })
+  async notExtended(): Promise<string> {
+    return this.work(4_500);
+  }
+
+  @WithS3Lock('lost', { expire: 3, autoExtend: true })
+  async untilLost(): Promise<string> {
+    return this.work(4_000);
+  }
+
+  /** Works for up to `ms`, stopping early when the lock's signal aborts. */
+  private async work(ms: number): Promise<string> {
+    const context = currentS3Lock()!;
+    const until = Date.now() + ms;
+    while (Date.now() < until && !context.signal.aborted) {
+      this.observed.tokens.push(context.token);
+      this.observed.lockTimes.push(context.lock.lockTime.getTime());
+      await sleep(100);
+    }
+    this.observed.aborted = context.signal.reason;
+    return context.signal.aborted ? 'stopped' : 'done';
+  }
+}
+
+describe('long runs', () => {
+  test.concurrent('autoExtend keeps a lock of expire 2 s held through a 4.5 s run', async () => {
+    const { app, jobs, other, service, lost } = await start(LongJobs);
+    try {
+      const run = jobs.extended();
+      const startedAt = Date.now();
+      for (const at of [2_500, 3_500, 4_200]) {
+        await sleep(at - (Date.now() - startedAt));
+        await expect(other.tryAcquire('extended', { owner: 'other-replica' })).resolves.toBeNull();
+      }
+      await expect(run).resolves.toBe('done');
+      const { tokens, lockTimes } = jobs.observed;
+      expect(new Set(tokens).size).toBe(1); // extensions keep the fencing token
+      expect(lockTimes.at(-1)! - lockTimes[0]!).toBeGreaterThanOrEqual(2_000);
+      expect(lost).toEqual([]);
+      expect(await service.inspect('extended')).toMatchObject({ owner: null });
+    } finally {
+      await app.close();
+    }
+  });
+
+  test.concurrent('without autoExtend the lock expires mid-run: the signal aborts and the final release leaves the new holder alone', async () => {
+    const { app, jobs, other, service, lost, logger } = await start(LongJobs);
+    try {
+      const startedAt = Date.now();
+      const run = jobs.notExtended();
+      const { at, lock } = await takeOverWhenFree(other, 'not-extended', startedAt, 4_400);
+      expect(at).toBeGreaterThanOrEqual(2_000);
+      await expect(run).resolves.toBe('stopped');
+      expect(String(jobs.observed.aborted)).toContain('expired while its method was still running');
+      expect(lost.map((e) => e.key)).toEqual(['not-extended']);
+      expect(await service.inspect('not-extended')).toMatchObject({ owner: 'other-replica', token: lock.token });
+      expect(logger.s3Lock('warn')).toContainEqual(expect.stringContaining('Lost lock "not-extended" while LongJobs.notExtended was running'));
+    } finally {
+      await app.close();
+    }
+  });
+
+  test.concurrent('when an extension finds the lock gone, the signal aborts with LockLostError', async () => {
+    const { app, jobs, service, lost } = await start(LongJobs);
+    try {
+      const startedAt = Date.now();
+      const run = jobs.untilLost();
+      await waitFor(() => jobs.observed.tokens.length > 0, 3_000);
+      const client = testClient();
+      await client.send(new DeleteObjectCommand({ Bucket: testBucket(), Key: `${service.prefix}lost` }));
+      await expect(run).resolves.toBe('stopped');
+      expect(Date.now() - startedAt).toBeLessThan(3_000);
+      expect(jobs.observed.aborted).toBeInstanceOf(LockLostError);
+      expect(lost).toHaveLength(1);
+      expect(lost[0]!.error).toBeInstanceOf(LockLostError);
+      expect(await service.inspect('lost')).toBeNull(); // nothing written after the loss
+      client.destroy();
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+@Injectable()
+class ShutdownJobs {
+  @WithS3Lock('cooperative', { expire: 30 })
+  async cooperative(): Promise<string> {
+    const { signal } = currentS3Lock()!;
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    return `aborted: ${String(signal.reason)}`;
+  }
+
+  @WithS3Lock('stubborn', { expire: 30 })
+  async stubborn(): Promise<string> {
+    await sleep(2_500);
+    return 'finished after shutdown';
+  }
+
+  @WithS3Lock('held-for-min', { expire: 30, minHold: 20 })
+  quick(): void {}
+}
+
+describe('application shutdown', () => {
+  test.concurrent('aborts running methods, which release their locks; a minHold lock is left to expire', async () => {
+    const { app, jobs, service } = await start(ShutdownJobs);
+    await jobs.quick();
+    const run = jobs.cooperative();
+    await waitFor(async () => (await service.inspect('cooperative'))?.owner != null, 3_000);
+    await app.close();
+    await expect(run).resolves.toMatch(/aborted: .*shutting down/);
+    expect(await service.inspect('cooperative')).toMatchObject({ owner: null });
+    expect((await service.inspect('held-for-min'))!.owner).not.toBeNull();
+  });
+
+  test.concurrent('releases the lock of a method still running after shutdownTimeout', async () => {
+    const { app, jobs, service, logger } = await start(ShutdownJobs, { shutdownTimeout: 1 });
+    const run = jobs.stubborn();
+    await waitFor(async () => (await service.inspect('stubborn'))?.owner != null, 3_000);
+    const closing = Date.now();
+    await app.close();
+    expect(Date.now() - closing).toBeLessThan(2_000);
+    expect(await service.inspect('stubborn')).toMatchObject({ owner: null });
+    expect(logger.s3Lock('warn')).toContainEqual(expect.stringContaining('Released lock "stubborn" of ShutdownJobs.stubborn at shutdown'));
+    await expect(run).resolves.toBe('finished after shutdown');
+    expect(await service.inspect('stubborn')).toMatchObject({ owner: null });
+    await expect(jobs.quick()).resolves.toBeUndefined(); // no new locked run once closed
+  });
+});
