@@ -48,9 +48,11 @@ export const messages = {
   storeError: (operation: string, bucket: string, objectKey: string, detail: string, advice: string) =>
     `S3 ${operation} on s3://${bucket}/${objectKey} failed: ${detail}. ${advice}`,
 
-  outcomeUnknown: (operation: string, key: string, attempts: number, last: string) =>
-    `Could not settle ${operation} of lock "${key}" after ${attempts} attempts (last: ${last}). ` +
-    'The store is failing or throttling; the lock was not taken by this call. Retry later.',
+  outcomeUnknown: (operation: 'acquire' | 'extend' | 'release', key: string, attempts: number, last: string) =>
+    `Could not settle ${operation} of lock "${key}" after ${attempts} attempts (last: ${last}); the store is failing or throttling. ` +
+    (operation === 'acquire'
+      ? 'This call does not hold the lock. A write of it that is still in flight could yet land, and would then hold the lock until it expires. Retry later.'
+      : 'The lock may still be held until it expires. Retry later.'),
 
   lostDuringWait: (key: string) =>
     `Lock "${key}" changed hands during the confirmation wait: another writer replaced it.`,

@@ -202,6 +202,12 @@ export class LockProtocol {
         last = 'precondition failed (another writer)';
       }
     }
+    // Out of attempts: the last write may have landed unheard. One more read settles it.
+    const seen = await this.observe(key, objectKey);
+    if (seen.object?.meta?.writeId === writeId) {
+      const { doc, meta, etag } = seen.object;
+      return this.remember(key, objectKey, doc, meta.token, etag, this.lockFrom(key, seen).lockTime);
+    }
     throw new S3LockStoreError('PutObject', messages.outcomeUnknown('acquire', key, this.settings.maxAttempts, last), undefined, undefined);
   }
 

@@ -76,27 +76,55 @@ export class S3Store {
       const sent = await this.send<GetObjectCommandOutput>(new GetObjectCommand(this.input(objectKey)));
       if (sent.ok) {
         const out = sent.output;
-        const size = out.ContentLength ?? 0;
-        let body: string | null = null;
-        if (size <= MAX_DOCUMENT_BYTES) {
-          body = (await out.Body?.transformToString('utf-8')) ?? '';
-        } else {
-          (out.Body as { destroy?: () => void } | undefined)?.destroy?.();
+        const body = await this.readBody(out);
+        if (body.ok) {
+          return {
+            serverTime: sent.serverTime,
+            object: {
+              body: body.text,
+              size: out.ContentLength ?? 0,
+              etag: out.ETag ?? '',
+              lastModified: out.LastModified ?? sent.serverTime,
+              metadata: out.Metadata,
+            },
+          };
         }
-        return {
-          serverTime: sent.serverTime,
-          object: {
-            body,
-            size,
-            etag: out.ETag ?? '',
-            lastModified: out.LastModified ?? sent.serverTime,
-            metadata: out.Metadata,
-          },
-        };
+        this.throwUnlessRetryable('GetObject', objectKey, body.failure, attempt);
+        await backoff(attempt);
+        continue;
       }
       if (sent.failure.kind === 'not-found') return { object: null, serverTime: sent.serverTime };
       this.throwUnlessRetryable('GetObject', objectKey, sent.failure, attempt);
       await backoff(attempt);
+    }
+  }
+
+  /**
+   * Reads a body within `requestTimeoutMs`. A body that stalls or breaks off is a transient
+   * failure like any other; one larger than a lock document can be is not read (`text` null).
+   */
+  private async readBody(
+    out: GetObjectCommandOutput,
+  ): Promise<{ ok: true; text: string | null } | { ok: false; failure: ClassifiedFailure }> {
+    const stream = out.Body as (GetObjectCommandOutput['Body'] & { destroy?: () => void }) | undefined;
+    if ((out.ContentLength ?? 0) > MAX_DOCUMENT_BYTES) {
+      stream?.destroy?.();
+      return { ok: true, text: null };
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(Object.assign(new Error('the body stalled'), { name: 'TimeoutError' })),
+        this.settings.requestTimeoutMs,
+      );
+    });
+    try {
+      return { ok: true, text: (await Promise.race([stream?.transformToString('utf-8') ?? '', stalled])) };
+    } catch (error) {
+      stream?.destroy?.();
+      return { ok: false, failure: classifyS3Error(error) };
+    } finally {
+      clearTimeout(timer);
     }
   }
 
