@@ -1,46 +1,47 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { S3LockStoreError } from '../../../lib/index.js';
 import { type FaultFixture, faultFixture } from '../../support/fault-fixture.js';
-import { S3_FAULTS } from '../../support/fault-proxy.js';
 
 /**
- * Faults the protocol does not handle yet (see the report in docs/drafts/reliability.md).
+ * Faults the protocol does not handle well yet (see docs/drafts/reliability.md, "Known issues").
  * Not matched by jest's `npm test` pattern; run with jest.pending.config.js.
  */
 describe('pending: protocol bugs found by fault injection', () => {
   let f: FaultFixture;
   afterEach(async () => f?.close());
 
-  test('a read stalled mid-body past requestTimeoutMs is retried like any other unknown outcome', async () => {
-    f = await faultFixture('pending-stall-get', { requestTimeoutMs: 300 });
-    await f.rival.release(await f.rival.acquire('job', { owner: 'alice', expire: 30 }));
-    f.proxy.add({ match: { operation: 'GetObject' }, action: { kind: 'stall' } });
+  test('a release that landed unheard is not reported as lost when the key changed hands before the re-read', async () => {
+    f = await faultFixture('pending-release-landed');
     const lock = await f.service.acquire('job', { owner: 'bob', expire: 30 });
-    expect(f.proxy.recorded('GetObject').map((r) => r.action)).toEqual(['stall', 'forward']);
-    expect(await f.raw('job')).toMatchObject({ owner: 'bob', token: lock.token });
+    f.proxy.add({ match: { operation: 'PutObject', header: 'if-match' }, action: { kind: 'drop-response' } });
+    // Between the lost answer and the library's re-read, a rival takes the (released) lock.
+    f.proxy.add({
+      match: { operation: 'GetObject' },
+      action: { kind: 'hook', run: async () => void (await f.rival.acquire('job', { owner: 'carol', expire: 30 })) },
+    });
+    const outcome = await f.service.release(lock).catch((e: unknown) => e);
+    // The release landed (carol could only take it because it did: bob's lock had 30 s left).
+    expect(outcome).toMatchObject({ owner: null, token: lock.token });
+    expect(f.logger.warnings()).toEqual([]);
+    expect(await f.raw('job')).toMatchObject({ owner: 'carol' });
   });
 
-  test('a connection reset mid-body of a read is retried like any other unknown outcome', async () => {
-    f = await faultFixture('pending-reset-body');
-    await f.rival.release(await f.rival.acquire('job', { owner: 'alice', expire: 30 }));
-    f.proxy.add({ match: { operation: 'GetObject' }, action: { kind: 'stall', ms: 50 } });
-    const lock = await f.service.acquire('job', { owner: 'bob', expire: 30 });
-    expect(await f.raw('job')).toMatchObject({ owner: 'bob', token: lock.token });
-  });
-
-  test('when the last attempt\'s write landed unheard, acquire settles it by a final read instead of claiming "not taken"', async () => {
-    f = await faultFixture('pending-last-unknown', { maxAttempts: 2 });
-    f.proxy.add({ match: { operation: 'PutObject', header: 'if-none-match' }, action: S3_FAULTS.internalError });
-    f.proxy.add({ match: { operation: 'PutObject', header: 'if-none-match' }, action: { kind: 'drop-response' } });
+  test('losing every race to a fast-churning rival (S3 healthy) is not reported as "the store is failing"', async () => {
+    f = await faultFixture('pending-contention');
+    await f.rival.release(await f.rival.acquire('job', { owner: 'carol', expire: 30 }));
+    // Before each of bob's writes reaches S3, the rival takes the lock and releases it again:
+    // every write of bob's gets 412, and every re-read shows the lock free.
+    f.proxy.add({
+      match: { operation: 'PutObject' },
+      times: Infinity,
+      action: {
+        kind: 'hook',
+        run: async () => void (await f.rival.release(await f.rival.acquire('job', { owner: 'carol', expire: 30 }))),
+      },
+    });
     const outcome = await f.service.acquire('job', { owner: 'bob', expire: 30 }).catch((e: unknown) => e);
-    const stored = await f.raw('job');
-    // S3 holds bob's write. Either acquire returns that lock, or (at the very least) it must not
-    // tell the caller that the lock was not taken while S3 holds it for `expire` seconds.
-    expect(stored).toMatchObject({ owner: 'bob' });
-    if (outcome instanceof S3LockStoreError) {
-      expect(outcome.message).not.toMatch(/the lock was not taken by this call/);
-    } else {
-      expect(outcome).toMatchObject({ owner: 'bob', token: stored!.token });
-    }
+    expect(f.proxy.recorded('PutObject').every((r) => r.upstreamStatus === 412)).toBe(true);
+    // S3 never failed: whatever acquire reports, it must not blame the store.
+    expect(outcome).not.toBeInstanceOf(S3LockStoreError);
   });
 });
