@@ -70,6 +70,10 @@ export class InMemoryS3Client extends S3Client {
       region: 'us-east-1',
       credentials: { accessKeyId: 'in-memory', secretAccessKey: 'in-memory' },
     });
+    // Assigned rather than overridden, so `send` keeps the base class's typed overloads
+    // (a command's output type) for callers.
+    this.send = ((command: AnyCommand, options?: unknown, callback?: unknown) =>
+      this.sendInMemory(command, options, callback)) as S3Client['send'];
   }
 
   /**
@@ -77,10 +81,8 @@ export class InMemoryS3Client extends S3Client {
    * `PutObjectCommand`, `DeleteObjectCommand` and `ListObjectsV2Command`; any other command
    * is rejected with an error naming it. Callback-style calls are not supported.
    */
-  // The base class declares `send` with overloads for each command type; one implementation
-  // that accepts any command covers them, hence the loose types.
-  override send(command: AnyCommand, options?: any): any {
-    if (typeof options === 'function' || arguments.length > 2) {
+  private sendInMemory(command: AnyCommand, options: unknown, callback: unknown): Promise<unknown> {
+    if (typeof options === 'function' || callback !== undefined) {
       throw new TypeError('InMemoryS3Client supports only promise-style send(command[, options]).');
     }
     const signal = (options as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
