@@ -3,7 +3,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchBucket, deletePrefix, endpoint, ensureBucket, newClient, runPrefix } from './env.js';
-import { checkGoals, contentionTable, type Figures, goalsTable, latencyTable, scaleTable } from './report.js';
+import { checkGoals, contentionTable, contentionTallies, type Figures, goalsTable, latencyTable, scaleTable } from './report.js';
 import { runContention } from './scenarios/contention.js';
 import { decoratedCases } from './scenarios/decorated.js';
 import { runScale } from './scenarios/scale.js';
@@ -97,6 +97,8 @@ async function main(): Promise<void> {
       '',
       'Contention: N replicas (own S3Client each) on one key, per round:',
       contentionTable(figures),
+      'Requests by kind:',
+      contentionTallies(figures),
       '',
       'Scale: one process holding many locks:',
       scaleTable(figures),

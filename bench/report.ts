@@ -41,6 +41,14 @@ const ratio = (a: number | undefined, b: number | undefined): string =>
 const requests = (s: Sample): string =>
   s.requests.min === s.requests.max ? `${s.requests.min}` : `${s.requests.mode} (${s.requests.min}-${s.requests.max})`;
 
+/** `{ 'GetObject 404': 3 }` as `GetObject 404 x3`. */
+export function formatTally(tally: Readonly<Record<string, number>>): string {
+  return Object.entries(tally)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, n]) => `${name} x${n}`)
+    .join(', ');
+}
+
 /** A Markdown table (it reads well in a terminal too). */
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -59,13 +67,14 @@ export function latencyTable(f: Figures): string {
       label,
       s.p50Ms.toFixed(2),
       s.p95Ms.toFixed(2),
+      `${s.cpuP50Us}`,
       requests(s),
       ratio(s.p50Ms, put),
       origin ? ratio(s.p50Ms, u[`origin.wait0.${origin}`]?.p50Ms) : '',
       origin && origin !== 'release' ? ratio(s.p50Ms, u[`origin.wait1.${origin}`]?.p50Ms) : '',
     ]];
   });
-  return table(['operation', 'p50 ms', 'p95 ms', 'S3 req/call', '/ PutObject p50', '/ origin w=0', '/ origin w=1'], rows);
+  return table(['operation', 'p50 ms', 'p95 ms', 'CPU µs', 'S3 req/call', '/ PutObject p50', '/ origin w=0', '/ origin w=1'], rows);
 }
 
 /** The contention table. */
@@ -85,6 +94,11 @@ export function contentionTable(f: Figures): string {
   );
 }
 
+/** What the contention rounds sent, by kind, per contender count. */
+export function contentionTallies(f: Figures): string {
+  return f.contention.map((c) => `  N=${c.contenders}, ${c.rounds} rounds: ${formatTally(c.tally)}`).join('\n');
+}
+
 /** The scale summary. */
 export function scaleTable(f: Figures): string {
   const s = f.scale;
@@ -92,7 +106,7 @@ export function scaleTable(f: Figures): string {
     ['keys held at once', `${s.keys} (expire ${s.expire} s)`],
     ['extension', s.extension],
     ['extend every', `${s.extendEverySeconds} s`],
-    ['acquire all', `${s.acquireAllMs.toFixed(0)} ms, ${s.acquireRequests} requests`],
+    ['acquire all', `${s.acquireAllMs.toFixed(0)} ms; requests meanwhile: ${formatTally(s.acquireTally)}`],
     ['extension requests/s', `${s.extendRequestsPerSecond} (expected ${s.expectedExtendRequestsPerSecond}) over ${s.holdSeconds} s`],
     ['extension PUT latency under that load', `p50 ${s.extendP50Ms} ms, p95 ${s.extendP95Ms} ms`],
     ['locks lost / released at the end', `${s.lost} / ${s.released} of ${s.keys}`],

@@ -1,13 +1,17 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 
-/** Requests sent, by command and outcome, e.g. `{ 'PutObject 200': 3, 'GetObject 404': 1 }`. */
+/**
+ * Requests sent, by command, condition header and HTTP status, e.g.
+ * `{ 'PutObject[If-Match] 200': 3, 'PutObject[If-None-Match] 412': 1, 'GetObject 404': 1 }`.
+ */
 export type RequestTally = Record<string, number>;
 
 /** The name under which the counter sits in a client's middleware stack. */
 const MIDDLEWARE_NAME = 'benchRequestCounter';
 
 /**
- * Counts every HTTP request an `S3Client` sends, by command name and HTTP status.
+ * Counts every HTTP request an `S3Client` sends, by command name, condition header (`If-Match`,
+ * `If-None-Match`) and HTTP status.
  *
  * Where it sits, precisely: the `deserialize` step with priority `low`, the innermost slot of the
  * SDK's middleware stack, right before the HTTP handler. The SDK's retry middleware sits at
@@ -30,7 +34,7 @@ export class RequestCounter {
     const middleware =
       (next: (args: unknown) => Promise<{ response: unknown }>, context: { commandName?: string }) =>
       async (args: unknown) => {
-        const command = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+        const command = (context.commandName ?? 'Unknown').replace(/Command$/, '') + condition(args);
         const started = performance.now();
         try {
           const result = await next(args);
@@ -71,6 +75,14 @@ export class RequestCounter {
     const name = `${command} ${status}`;
     this.tally[name] = (this.tally[name] ?? 0) + 1;
   }
+}
+
+/** `[If-Match]` or `[If-None-Match]` when the request carries that header, else ''. */
+function condition(args: unknown): string {
+  const headers = (args as { request?: { headers?: Record<string, string> } }).request?.headers ?? {};
+  if ('if-none-match' in headers || 'If-None-Match' in headers) return '[If-None-Match]';
+  if ('if-match' in headers || 'If-Match' in headers) return '[If-Match]';
+  return '';
 }
 
 /** Adds `b` into `a`. */

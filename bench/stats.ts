@@ -10,6 +10,8 @@ export interface Sample {
   p50Ms: number;
   p95Ms: number;
   meanMs: number;
+  /** CPU time of this process per call (user + system, microseconds, p50): the library's and the SDK's work. */
+  cpuP50Us: number;
   /** S3 requests per call: most frequent value, smallest, largest, mean. */
   requests: { mode: number; min: number; max: number; mean: number };
   /** All requests of the measured calls, by command and HTTP status. */
@@ -47,6 +49,7 @@ export const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 /** One recorded call: its latency and its S3 requests. */
 export interface Call {
   ms: number;
+  cpuUs: number;
   requests: number;
   tally: RequestTally;
   sleeps: number[];
@@ -63,10 +66,12 @@ export async function timeCall(
 ): Promise<Call> {
   counter.reset();
   probe?.reset();
+  const cpu = process.cpuUsage();
   const started = nowMs();
   await run();
   const ms = nowMs() - started;
-  return { ms, requests: counter.total, tally: counter.snapshot(), sleeps: [...(probe?.sleeps ?? [])] };
+  const used = process.cpuUsage(cpu);
+  return { ms, cpuUs: used.user + used.system, requests: counter.total, tally: counter.snapshot(), sleeps: [...(probe?.sleeps ?? [])] };
 }
 
 /** Summarises recorded calls. */
@@ -81,6 +86,7 @@ export function summarise(calls: readonly Call[]): Sample {
     p50Ms: round(quantile(ms, 0.5)),
     p95Ms: round(quantile(ms, 0.95)),
     meanMs: round(mean(ms)),
+    cpuP50Us: Math.round(quantile(calls.map((c) => c.cpuUs), 0.5)),
     requests: {
       mode: mode(requests),
       min: Math.min(...requests),

@@ -23,7 +23,8 @@ export interface ScaleFigures {
   extension: string;
   extendEverySeconds: number;
   acquireAllMs: number;
-  acquireRequests: number;
+  /** Requests while acquiring, by kind: the acquires, and extensions of locks already taken. */
+  acquireTally: RequestTally;
   holdSeconds: number;
   /** Extension requests per second while holding: measured, and keys / interval. */
   extendRequestsPerSecond: number;
@@ -94,7 +95,7 @@ export async function runScale(prefix: string, settings: ScaleSettings): Promise
     }
     while (events.acquired.length + events.skipped.length < keys && nowMs() - started < 60_000) await delay(5);
     const acquireAllMs = nowMs() - started;
-    const acquireRequests = counter.total;
+    const acquireTally = counter.snapshot();
     if (events.acquired.length !== keys) throw new Error(`bench: only ${events.acquired.length} of ${keys} locks acquired`);
 
     // Measure over whole intervals once every lock has had its first extension.
@@ -121,7 +122,7 @@ export async function runScale(prefix: string, settings: ScaleSettings): Promise
       extension: 'the library: @WithS3Lock({ autoExtend: true }), one call per key',
       extendEverySeconds: round(everyMs / 1000),
       acquireAllMs: round(acquireAllMs),
-      acquireRequests,
+      acquireTally,
       holdSeconds: round(heldFor),
       extendRequestsPerSecond: round(extendRequests / heldFor),
       expectedExtendRequestsPerSecond: round(keys / (everyMs / 1000)),
