@@ -1,25 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { parseArgs } from 'node:util';
-import type { Lock } from '../interfaces/lock.interface.js';
-import type { S3LockLogger } from '../interfaces/s3-lock-options.interface.js';
-import { bareEtag } from '../protocol/s3-store.js';
-import type { ServerClock } from '../protocol/server-clock.js';
 import { DEFAULT_PREFIX } from '../s3-lock.constants.js';
-import { createClient } from '../s3-lock.options.js';
-import { S3LockService } from '../s3-lock.service.js';
-import { CliError, exitCodeFor, messageFor } from './cli-errors.js';
 import { ExitCode } from './exit-codes.js';
-import { forceRelease } from './force-release.js';
-import { listLocks } from './list-locks.js';
-import {
-  describeHolder,
-  formatStatus,
-  formatTable,
-  type InvalidReport,
-  type LockReport,
-  reportOf,
-} from './lock-report.js';
-import { watchStoreTime } from './store-time.js';
 import { USAGE } from './usage.js';
 
 /** Where the CLI writes. */
@@ -28,28 +10,27 @@ export interface CliOutput {
   err(text: string): void;
 }
 
-/** What a command needs, resolved from the arguments and the environment. */
-interface Context {
-  service: S3LockService;
-  client: S3Client;
-  clock: ServerClock;
-  flags: Flags;
-  output: CliOutput;
-}
-
-interface Flags {
+/** A command line that parsed and passed the checks that need no S3. */
+export interface CliInvocation {
+  command: 'status' | 'list' | 'release';
+  /** The lock key (`status`, `release`). */
+  key: string | undefined;
+  bucket: string;
+  prefix: string;
   json: boolean;
   force: boolean;
   etag: string | undefined;
 }
 
-/** The CLI writes its own messages; the service's log lines would only repeat them. */
-const silent: S3LockLogger = { log: () => undefined, warn: () => undefined };
+/** How many positional arguments (lock keys) each command takes. */
+const ARITY = { status: 1, list: 0, release: 1 } as const;
 
 /**
  * Runs the `nestjs-s3-lock` command with `argv` (without `node` and the script) and returns
  * its exit code (see `ExitCode`). Reads the bucket and prefix from `--bucket`/`--prefix` or
  * `S3_LOCK_BUCKET`/`S3_LOCK_PREFIX` in `env`; S3 access from the AWS SDK's default chain.
+ * The AWS SDK and the lock service are loaded only once the command line is valid, so
+ * `--help` and usage errors answer at once.
  * @param client an S3 client to use instead of one from the environment (for tests).
  */
 export async function runCli(
@@ -58,6 +39,21 @@ export async function runCli(
   output: CliOutput,
   client?: S3Client,
 ): Promise<ExitCode> {
+  const parsed = parse(argv, env);
+  if (parsed === 'help') {
+    output.out(USAGE);
+    return ExitCode.Ok;
+  }
+  if (typeof parsed === 'string') {
+    output.err(`nestjs-s3-lock: ${parsed}\nRun nestjs-s3-lock --help for usage.\n`);
+    return ExitCode.Usage;
+  }
+  const { runCommand } = await import('./commands.js');
+  return runCommand(parsed, output, client);
+}
+
+/** The invocation, `'help'`, or what is wrong with the command line. */
+function parse(argv: string[], env: NodeJS.ProcessEnv): CliInvocation | 'help' | string {
   let parsed;
   try {
     parsed = parseArgs({
@@ -74,176 +70,32 @@ export async function runCli(
       },
     });
   } catch (error) {
-    return usageError(output, messageFor(error));
+    return error instanceof Error ? error.message : String(error);
   }
   const { values, positionals } = parsed;
-  if (values.help) {
-    output.out(USAGE);
-    return ExitCode.Ok;
-  }
+  if (values.help) return 'help';
   const [command, ...rest] = positionals;
-  const expected: Record<string, number> = { status: 1, list: 0, release: 1 };
-  if (command === undefined) return usageError(output, 'No command given.');
-  if (!(command in expected)) return usageError(output, `Unknown command "${command}".`);
-  if (rest.length !== expected[command]) {
-    return usageError(
-      output,
-      expected[command] === 1
-        ? `"${command}" takes one lock key, e.g. nestjs-s3-lock ${command} nightly-report.`
-        : `"${command}" takes no arguments (got ${rest.join(' ')}).`,
-    );
+  if (command === undefined) return 'No command given.';
+  if (!Object.hasOwn(ARITY, command)) return `Unknown command "${command}".`;
+  const name = command as keyof typeof ARITY;
+  if (rest.length !== ARITY[name]) {
+    return ARITY[name] === 1
+      ? `"${name}" takes one lock key, e.g. nestjs-s3-lock ${name} nightly-report.`
+      : `"${name}" takes no arguments (got ${rest.join(' ')}).`;
   }
-  if (command === 'release' && !values.force) {
-    return usageError(
-      output,
-      'release needs --force: it frees a lock on behalf of its holder. Check the holder is gone first (nestjs-s3-lock status <key>).',
-    );
+  if (name === 'release' && !values.force) {
+    return 'release needs --force: it frees a lock on behalf of its holder. Check the holder is gone first (nestjs-s3-lock status <key>).';
   }
-  if (values.etag !== undefined && command !== 'release') {
-    return usageError(output, '--etag applies to release only.');
-  }
+  if (values.etag !== undefined && name !== 'release') return '--etag applies to release only.';
   const bucket = values.bucket ?? env.S3_LOCK_BUCKET;
-  if (!bucket) {
-    return usageError(output, 'No bucket: pass --bucket <name> or set S3_LOCK_BUCKET.');
-  }
-
-  const s3 = client ?? createClient();
-  try {
-    const clock = watchStoreTime(s3);
-    const service = new S3LockService({
-      bucket,
-      prefix: values.prefix ?? env.S3_LOCK_PREFIX ?? DEFAULT_PREFIX,
-      client: s3,
-      storeCheck: false,
-      owner: 'nestjs-s3-lock-cli',
-      maxAttempts: 3,
-      logger: silent,
-    });
-    const context: Context = {
-      service,
-      client: s3,
-      clock,
-      flags: { json: values.json, force: values.force, etag: values.etag },
-      output,
-    };
-    if (command === 'list') return await list(context);
-    if (command === 'status') return await status(context, rest[0]!);
-    return await release(context, rest[0]!);
-  } catch (error) {
-    output.err(`nestjs-s3-lock: ${messageFor(error)}\n`);
-    return exitCodeFor(error);
-  } finally {
-    if (!client) s3.destroy();
-  }
-}
-
-async function status(context: Context, key: string): Promise<ExitCode> {
-  const report = await read(context, key);
-  context.output.out(context.flags.json ? json(report) : formatStatus(report));
-  return ExitCode.Ok;
-}
-
-async function list(context: Context): Promise<ExitCode> {
-  const { service, clock, output } = context;
-  const found = await listLocks(context.client, service);
-  const now = clock.now();
-  const reports: (LockReport | InvalidReport)[] = found.locks.map((entry) =>
-    'lock' in entry
-      ? reportOf(entry.lock, objectUrl(service, entry.key), now)
-      : { key: entry.key, object: objectUrl(service, entry.key), state: 'invalid', error: entry.invalid },
-  );
-  if (context.flags.json) {
-    output.out(
-      json({
-        bucket: service.bucket,
-        prefix: service.prefix,
-        storeTime: now.toISOString(),
-        truncated: found.truncated,
-        locks: reports,
-      }),
-    );
-  } else if (reports.length === 0) {
-    output.out(`No locks under s3://${service.bucket}/${service.prefix}\n`);
-  } else {
-    output.out(formatTable(reports));
-  }
-  if (found.truncated) {
-    output.err('nestjs-s3-lock: more locks exist than were listed (limit 10000); narrow --prefix.\n');
-  }
-  return ExitCode.Ok;
-}
-
-async function release(context: Context, key: string): Promise<ExitCode> {
-  const { service, output, flags } = context;
-  const seen = await service.inspect(key);
-  if (!seen) throw unknownKey(service, key);
-  const before = reportOf(seen, objectUrl(service, key), context.clock.now());
-  output.out(formatStatus(before));
-  if (flags.etag !== undefined && bareEtag(flags.etag) !== bareEtag(seen.etag)) {
-    output.err(
-      `nestjs-s3-lock: refused: lock "${key}" changed since you saw it (ETag ${flags.etag}, now ${seen.etag}). ` +
-        'Nothing was written. Run status again and decide on what it shows now.\n',
-    );
-    return ExitCode.Refused;
-  }
-  const result = await forceRelease(service, seen);
-  switch (result.outcome) {
-    case 'already-released':
-      output.out(`Lock "${key}" is already released; nothing was written.\n`);
-      return ExitCode.Ok;
-    case 'refused':
-      output.err(
-        `nestjs-s3-lock: refused: lock "${key}" changed between reading and releasing ` +
-          `(${describeCurrent(result.current)}). Nothing was written. Run status again and decide on what it shows now.\n`,
-      );
-      return ExitCode.Refused;
-    case 'released':
-      output.out(
-        `Released lock "${key}", which was ${describeHolder(before)}. ` +
-          `Wrote owner null and release time ${result.after.releaseTime?.toISOString()}, on condition that ` +
-          `the lock was unchanged since it was read (If-Match ${seen.etag}). The next owner to acquire it gets a higher token.\n`,
-      );
-      if (before.state === 'held') {
-        output.err(
-          `nestjs-s3-lock: warning: the lock had not expired. If "${before.holder}" is still running, it no longer ` +
-            'holds the lock: its next extend or release fails with LockLostError, but its current run is not stopped.\n',
-        );
-      }
-      return ExitCode.Ok;
-  }
-}
-
-/** Reads one lock and reports it; throws for a key with no lock object. */
-async function read(context: Context, key: string): Promise<LockReport> {
-  const { service } = context;
-  const lock = await service.inspect(key);
-  if (!lock) throw unknownKey(service, key);
-  return reportOf(lock, objectUrl(service, key), context.clock.now());
-}
-
-function unknownKey(service: S3LockService, key: string): CliError {
-  return new CliError(
-    `no lock "${key}": there is no object ${objectUrl(service, key)}. ` +
-      'Check the key and --prefix (nestjs-s3-lock list shows the locks under a prefix).',
-    ExitCode.UnknownKey,
-  );
-}
-
-function describeCurrent(current: Lock | null): string {
-  if (current === null) return 'its object is gone';
-  if (current.owner === null) return `it was released meanwhile, ETag now ${current.etag}`;
-  return `now held by "${current.owner}", token ${current.token}, ETag ${current.etag}`;
-}
-
-function objectUrl(service: S3LockService, key: string): string {
-  return `s3://${service.bucket}/${service.prefix}${key}`;
-}
-
-function json(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
-}
-
-function usageError(output: CliOutput, message: string): ExitCode {
-  output.err(`nestjs-s3-lock: ${message}\nRun nestjs-s3-lock --help for usage.\n`);
-  return ExitCode.Usage;
+  if (!bucket) return 'No bucket: pass --bucket <name> or set S3_LOCK_BUCKET.';
+  return {
+    command: name,
+    key: rest[0],
+    bucket,
+    prefix: values.prefix ?? env.S3_LOCK_PREFIX ?? DEFAULT_PREFIX,
+    json: values.json,
+    force: values.force,
+    etag: values.etag,
+  };
 }
