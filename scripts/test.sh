@@ -26,3 +26,8 @@ npx --no-install tsc -p tsconfig.json --noEmit
 npx --no-install tsc -p tsconfig.build.json
 NODE_OPTIONS="${NODE_OPTIONS:-} --experimental-vm-modules --no-warnings=ExperimentalWarning" \
   node node_modules/jest/bin/jest.js "$@"
+
+# On a full run, the Nest-facing tests (test/nest) once more with Nest 11, the CommonJS major.
+if [ $# -eq 0 ]; then
+  bash scripts/test-nest11.sh
+fi

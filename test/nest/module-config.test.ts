@@ -41,8 +41,9 @@ class Job {
 
 async function start(metadata: ModuleMetadata, logger = new MemoryNestLogger()): Promise<TestingModule> {
   const app = await Test.createTestingModule(metadata).setLogger(logger).compile();
-  apps.push(app);
+  // An application whose init failed is not closed: Nest 11's close() rethrows the init error.
   await app.init();
+  apps.push(app);
   return app;
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { s3Endpoint, testBucket, uniquePrefix } from '../support/s3-env.js';
 import { buildApp } from './support/build-app.js';
-import { childProcessArgs } from './support/nest-version.js';
+import { childProcessArgs, expectedNestMajor } from './support/nest-version.js';
 
 // Three copies of test/nest/apps/scheduled-app.ts, each its own OS process with its own Nest
 // application, run cron jobs on one lock prefix for 20 ticks. Each job appends a line to a
@@ -29,8 +29,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts one application; resolves once it is initialised (store checked, jobs scheduled). */
-function startApp(entry: string, name: string, env: Record<string, string>): Promise<ChildProcess> {
+/**
+ * Starts one application; resolves once it is initialised (store checked, jobs scheduled), to
+ * the process and the version of @nestjs/core it loaded.
+ */
+function startApp(entry: string, name: string, env: Record<string, string>): Promise<{ child: ChildProcess; nest: string }> {
   const child = spawn(process.execPath, [...childProcessArgs(), entry], {
     env: { ...process.env, NODE_OPTIONS: '', APP_NAME: name, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -40,9 +43,10 @@ function startApp(entry: string, name: string, env: Record<string, string>): Pro
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} not ready after ${READY_TIMEOUT_MS} ms:\n${output.join('')}`)), READY_TIMEOUT_MS);
     child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) {
+      const ready = /ready with @nestjs\/core (\S+)/.exec(chunk.toString());
+      if (ready) {
         clearTimeout(timer);
-        resolve(child);
+        resolve({ child, nest: ready[1]! });
       }
     });
     child.on('exit', (code) => {
@@ -77,8 +81,10 @@ describe('three Nest applications in separate processes', () => {
       AWS_ENDPOINT_URL_S3: process.env.AWS_ENDPOINT_URL_S3 ?? s3Endpoint(),
     };
     const starting = Date.now();
-    const apps = await Promise.all(Array.from({ length: APPS }, (_, i) => startApp(entry, `app-${i + 1}`, env)));
+    const started = await Promise.all(Array.from({ length: APPS }, (_, i) => startApp(entry, `app-${i + 1}`, env)));
     output.push(`all ready after ${Date.now() - starting} ms\n`);
+    expect(started.map(({ nest }) => Number(nest.split('.')[0]))).toEqual(Array(APPS).fill(expectedNestMajor()));
+    const apps = started.map(({ child }) => child);
 
     // Count only whole ticks during which all three were running.
     const first = Math.ceil(Date.now() / 1000) + 1;

@@ -60,4 +60,5 @@ class AppModule {}
 
 const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
 app.enableShutdownHooks();
-process.stdout.write('ready\n');
+const nest = await import('@nestjs/core/package.json', { with: { type: 'json' } });
+process.stdout.write(`ready with @nestjs/core ${(nest.default as { version: string }).version}\n`);
