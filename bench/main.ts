@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { benchBucket, deletePrefix, endpoint, ensureBucket, newClient, runPrefix } from './env.js';
 import { checkGoals, contentionTable, contentionTallies, type Figures, goalsTable, latencyTable, scaleTable } from './report.js';
 import { runContention } from './scenarios/contention.js';
-import { decoratedCases } from './scenarios/decorated.js';
+import { decoratedCases, measureOverhead } from './scenarios/decorated.js';
 import { runScale } from './scenarios/scale.js';
 import { runUncontended } from './scenarios/uncontended.js';
 import { SleepProbe } from './sleep-probe.js';
@@ -23,6 +23,7 @@ const SIZES = {
       { contenders: 32, rounds: 10 },
     ],
     scale: { keys: 1000, expire: 15, holdSeconds: 10, concurrency: 16 },
+    overheadCalls: 2000,
   },
   quick: {
     uncontended: { iterations: 20, warmup: 3, originWaitIterations: 2 },
@@ -32,6 +33,7 @@ const SIZES = {
       { contenders: 32, rounds: 3 },
     ],
     scale: { keys: 200, expire: 6, holdSeconds: 3, concurrency: 16 },
+    overheadCalls: 300,
   },
 };
 
@@ -80,11 +82,13 @@ async function main(): Promise<void> {
     const contention = [];
     for (const c of settings.contention) {
       step(`contention, ${c.contenders} contenders`);
-      contention.push(await runContention(prefix, c.contenders, c.rounds));
+      contention.push(await runContention(prefix, c.contenders, c.rounds, probe));
     }
     step(`scale, ${settings.scale.keys} keys held`);
     const scale = await runScale(prefix, settings.scale);
-    const figures: Figures = { uncontended, contention, scale };
+    step('decorator overhead, in memory');
+    const overhead = await measureOverhead(settings.overheadCalls);
+    const figures: Figures = { uncontended, contention, scale, overhead };
     const goals = checkGoals(figures);
     const seconds = round((nowMs() - began) / 1000, 1);
 
@@ -99,6 +103,8 @@ async function main(): Promise<void> {
       contentionTable(figures),
       'Requests by kind:',
       contentionTallies(figures),
+      '',
+      `The decorator's own cost (InMemoryS3Client, no network, p50 of ${figures.overhead.calls} calls): runExclusive ${figures.overhead.runExclusiveP50Us} µs, @WithS3Lock ${figures.overhead.decoratedP50Us} µs`,
       '',
       'Scale: one process holding many locks:',
       scaleTable(figures),

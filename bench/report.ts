@@ -1,4 +1,5 @@
 import type { ContentionFigures } from './scenarios/contention.js';
+import type { OverheadFigures } from './scenarios/decorated.js';
 import type { ScaleFigures } from './scenarios/scale.js';
 import { round, type Sample } from './stats.js';
 
@@ -14,6 +15,8 @@ export interface Figures {
   uncontended: Record<string, Sample>;
   contention: ContentionFigures[];
   scale: ScaleFigures;
+  /** The decorator's own cost, without a network. */
+  overhead: OverheadFigures;
 }
 
 /** Rows of the latency table: our case, and which origin case it compares with. */
@@ -96,7 +99,9 @@ export function contentionTable(f: Figures): string {
 
 /** What the contention rounds sent, by kind, per contender count. */
 export function contentionTallies(f: Figures): string {
-  return f.contention.map((c) => `  N=${c.contenders}, ${c.rounds} rounds: ${formatTally(c.tally)}`).join('\n');
+  return f.contention
+    .map((c) => `  N=${c.contenders}, ${c.rounds} rounds: ${formatTally(c.tally)}; library sleeps: ${c.sleeps.count} (${c.sleeps.totalMs} ms)`)
+    .join('\n');
 }
 
 /** The scale summary. */
@@ -161,7 +166,9 @@ export function checkGoals(f: Figures): GoalCheck[] {
     const r = decorated.p50Ms / runRepeat.p50Ms;
     checks.push({
       goal: 'decorator p50 within 5% of runExclusive p50',
-      measured: `${decorated.p50Ms.toFixed(2)} ms / ${runRepeat.p50Ms.toFixed(2)} ms = ${r.toFixed(3)}; requests ${requests(decorated)} vs ${requests(runRepeat)}`,
+      measured:
+        `${decorated.p50Ms.toFixed(2)} ms / ${runRepeat.p50Ms.toFixed(2)} ms = ${r.toFixed(3)}; requests ${requests(decorated)} vs ${requests(runRepeat)}; ` +
+        `in memory: +${f.overhead.decoratorOverheadUs} µs per call`,
       status: r <= 1.05 && decorated.requests.max <= runRepeat.requests.max ? 'PASS' : 'MISS',
     });
   } else {

@@ -1,4 +1,5 @@
 import { benchService } from '../env.js';
+import type { SleepProbe } from '../sleep-probe.js';
 import { RequestCounter, type RequestTally, mergeTally } from '../request-counter.js';
 import { mode, nowMs, quantile, round } from '../stats.js';
 
@@ -17,6 +18,8 @@ export interface ContentionFigures {
   winnersPerRound: number[];
   /** Rounds won by the previous round's winner (the one that released the key). */
   previousWinnerWon: number;
+  /** The library's sleeps (retry backoff, clock waits) during all rounds: how many, total ms. */
+  sleeps: { count: number; totalMs: number };
   /** Calls that threw instead of deciding. */
   errors: string[];
   tally: RequestTally;
@@ -33,7 +36,12 @@ const HOLD_LIMIT_MS = 10_000;
  * contender has decided (a job longer than the contention window), then releases it.
  * One request counter is attached to all N clients.
  */
-export async function runContention(prefix: string, contenders: number, rounds: number): Promise<ContentionFigures> {
+export async function runContention(
+  prefix: string,
+  contenders: number,
+  rounds: number,
+  probe: SleepProbe,
+): Promise<ContentionFigures> {
   const counter = new RequestCounter();
   const services: Awaited<ReturnType<typeof benchService>>[] = [];
   for (let c = 0; c < contenders; c++) {
@@ -52,9 +60,11 @@ export async function runContention(prefix: string, contenders: number, rounds: 
   const errors: string[] = [];
   const tally: RequestTally = {};
   let previousWinnerWon = 0;
+  const sleeps: number[] = [];
 
   for (let r = 0; r < rounds; r++) {
     counter.reset();
+    probe.reset();
     let undecided = contenders;
     let allDecidedAt = 0;
     let wakeWinner: () => void = () => {};
@@ -85,6 +95,7 @@ export async function runContention(prefix: string, contenders: number, rounds: 
     roundMs.push(nowMs() - start);
     decided.push((allDecidedAt || nowMs()) - start);
     perRound.push(counter.total);
+    sleeps.push(...probe.sleeps);
     mergeTally(tally, counter.snapshot());
     winnersPerRound.push(winners.length);
     if (winners.length === 1) {
@@ -110,6 +121,7 @@ export async function runContention(prefix: string, contenders: number, rounds: 
     },
     winnersPerRound,
     previousWinnerWon,
+    sleeps: { count: sleeps.length, totalMs: round(sleeps.reduce((a, b) => a + b, 0)) },
     errors,
     tally,
   };

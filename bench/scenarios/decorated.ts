@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import { type INestApplicationContext, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { S3LockModule, type S3LockModuleOptions, type S3LockRunEvent, WithS3Lock } from '../../lib/index.js';
-import { benchBucket, countedClient } from '../env.js';
+import { S3LockModule, type S3LockModuleOptions, type S3LockRunEvent, S3LockService, WithS3Lock } from '../../lib/index.js';
+import { InMemoryS3Client } from '../../lib/testing/index.js';
+import { benchBucket, countedClient, QuietLogger } from '../env.js';
+import { nowMs, quantile } from '../stats.js';
 import type { RequestCounter } from '../request-counter.js';
 import type { Case } from '../suite.js';
 
@@ -101,4 +103,55 @@ export async function decoratedCases(prefix: string): Promise<{ cases: Case[]; c
     ],
     close: () => bench.close(),
   };
+}
+
+/** The decorator's own cost, on a store with no network. */
+export interface OverheadFigures {
+  calls: number;
+  runExclusiveP50Us: number;
+  decoratedP50Us: number;
+  /** decorated - runExclusive, p50, microseconds. */
+  decoratorOverheadUs: number;
+}
+
+/**
+ * `runExclusive` against a `@WithS3Lock` call, both on `InMemoryS3Client` (the library's test
+ * double: the same protocol, no network), interleaved: what the decorator adds in CPU time,
+ * free of the store's noise.
+ */
+export async function measureOverhead(calls: number): Promise<OverheadFigures> {
+  const service = new S3LockService({ bucket: 'bench', client: new InMemoryS3Client(), logger: new QuietLogger() });
+  await service.verifyStore();
+  const { app, jobs } = await startInMemoryApp();
+  const empty = async (): Promise<void> => {};
+  const serviceUs: number[] = [];
+  const decoratedUs: number[] = [];
+  try {
+    for (let i = 0; i < calls + 50; i++) {
+      let t = nowMs();
+      await service.runExclusive('overhead', undefined, empty);
+      if (i >= 50) serviceUs.push((nowMs() - t) * 1000);
+      t = nowMs();
+      await jobs.empty();
+      if (i >= 50) decoratedUs.push((nowMs() - t) * 1000);
+    }
+  } finally {
+    await app.close();
+  }
+  const a = quantile(serviceUs, 0.5);
+  const b = quantile(decoratedUs, 0.5);
+  return { calls, runExclusiveP50Us: Math.round(a), decoratedP50Us: Math.round(b), decoratorOverheadUs: Math.round(b - a) };
+}
+
+async function startInMemoryApp(): Promise<{ app: INestApplicationContext; jobs: BenchJobs }> {
+  const app = await NestFactory.createApplicationContext(
+    {
+      module: BenchRootModule,
+      imports: [S3LockModule.forRoot({ bucket: 'bench', client: new InMemoryS3Client(), owner: 'bench-nest' })],
+      providers: [BenchJobs],
+    },
+    { logger: ['error', 'warn'] },
+  );
+  await app.init();
+  return { app, jobs: app.get(BenchJobs) };
 }
