@@ -121,11 +121,12 @@ export class S3LockInterceptor implements NestInterceptor {
   }
 
   /**
-   * Called when another owner holds the lock. Logs who, emits `skipped`, then resolves to
+   * Called when another owner holds the lock. Logs who (at debug level: on every replica but
+   * one this is the normal outcome of every tick), emits `skipped`, then resolves to
    * `undefined` (`'skip'`) or rethrows the `AlreadyLockedError` (`'throw'`).
    */
   protected onLocked(error: AlreadyLockedError, call: S3LockedCall, options: ResolvedRunOptions): unknown {
-    this.logger.log(nestMessages.skipped(call.method, { ...error.lock, owner: error.holder }));
+    this.logger.debug(nestMessages.skipped(call.method, { ...error.lock, owner: error.holder }));
     this.registry.emit('skipped', { key: error.key, method: call.method, holder: error.holder });
     if (options.onLocked === 'throw') throw error;
     return undefined;

@@ -206,7 +206,7 @@ describe('a decorated method', () => {
     work.gate.open();
     await expect(first).resolves.toMatch(/^token/);
     expect(work.runs).toBe(1);
-    expect(logger.s3Lock('log')).toContainEqual(expect.stringContaining(`Skipped Work.slow: lock "async" is held by "${holder}"`));
+    expect(logger.s3Lock('debug')).toContainEqual(expect.stringContaining(`Skipped Work.slow: lock "async" is held by "${holder}"`));
     expect(events.skipped).toEqual([{ key: 'async', method: 'Work.slow', holder }]);
     expect(events.acquired).toHaveLength(1);
     expect(events.released).toHaveLength(1);
