@@ -48,12 +48,17 @@ function label(name: string, index = -1): string {
 
 /** Creates the bucket unless it exists (a store that answers 403 to HeadBucket is left to the app). */
 async function ensureBucket(): Promise<void> {
-  const client = new S3Client({});
+  // The same addressing the library uses: path-style for a custom endpoint (MinIO, RGW).
+  const customEndpoint = Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
+  const client = new S3Client({ forcePathStyle: customEndpoint && env.S3_FORCE_PATH_STYLE !== 'false' });
   try {
     await client.send(new HeadBucketCommand({ Bucket: BUCKET }));
   } catch (error) {
     if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw error;
-    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const region = await client.config.region();
+    // AWS wants the region named, except for us-east-1.
+    const location = !customEndpoint && region !== 'us-east-1' ? { CreateBucketConfiguration: { LocationConstraint: region } } : {};
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET, ...location } as ConstructorParameters<typeof CreateBucketCommand>[0]));
     say(`created bucket ${BUCKET}`);
   } finally {
     client.destroy();
