@@ -15,6 +15,9 @@ const common = {
 /** @type {import('jest').Config} */
 export default {
   testTimeout: 60_000,
+  // Most S3 tests wait on the network and on lock expiry, not on the CPU: on a 2-core machine
+  // the default of one worker would run them one after another.
+  maxWorkers: 3,
   projects: [
     {
       ...common,
