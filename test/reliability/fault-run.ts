@@ -105,6 +105,8 @@ export async function runFaultScenario(config: FaultRunConfig): Promise<FaultRun
         ledger,
         timeLimitMs: config.timeLimitMs,
         requestTimeoutMs: config.requestTimeoutMs,
+        // A refused worker waits up to 10 ms before trying again.
+        backoffMs: 10,
         // Half the workers see each fault directly; half through the SDK's own retries.
         ...(i % 2 === 0 ? { clientMaxAttempts: 1 } : {}),
       }),

@@ -16,7 +16,7 @@ const config: FaultRunConfig = long
       name: 'long',
       processes: 8,
       cyclesPerProcess: 1250,
-      expire: 20,
+      expire: 8,
       requestTimeoutMs: 1000,
       faultScale: 1,
       outageMs: 5000,
