@@ -28,7 +28,8 @@ const injected = new WeakSet<object>();
  * returns or throws (its error reaches the caller unchanged). When another owner holds the
  * lock, the method does not run and the call resolves to `undefined` (`onLocked: 'skip'`, the
  * default) or rejects with `AlreadyLockedError` (`onLocked: 'throw'`; `409` over HTTP).
- * The decorated method always returns a Promise. Inside it, `currentS3Lock()` gives the lock,
+ * The decorated method always returns a Promise (declare it `async` so its type says so).
+ * Inside it, `currentS3Lock()` gives the lock,
  * its fencing token and an `AbortSignal`.
  *
  * Needs `S3LockModule` in the application: without it Nest fails at startup, and an instance

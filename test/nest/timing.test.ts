@@ -72,7 +72,7 @@ class HoldJobs {
   runs = 0;
 
   @WithS3Lock('hold', { expire: 10, minHold: 2 })
-  quick(): void {
+  async quick(): Promise<void> {
     this.runs++;
   }
 
@@ -220,7 +220,7 @@ class ShutdownJobs {
   }
 
   @WithS3Lock('held-for-min', { expire: 30, minHold: 20 })
-  quick(): void {}
+  async quick(): Promise<void> {}
 }
 
 describe('application shutdown', () => {
