@@ -3,6 +3,7 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { S3LockModule } from 'nestjs-s3-lock';
 import { JobsService } from './jobs.service.js';
+import { logLockEvents } from './lock-events.js';
 import { LocksController } from './locks.controller.js';
 import { MaintenanceService } from './maintenance.service.js';
 import { RunRecord } from './run-record.js';
@@ -27,6 +28,7 @@ import { SAMPLE_CONFIG } from './sample.constants.js';
         owner: sampleConfig().replica,
         // Ctrl-C: running jobs get 5 seconds to finish before their locks are released anyway.
         shutdownTimeout: 5,
+        events: logLockEvents(),
       }),
     }),
   ],
