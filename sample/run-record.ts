@@ -21,6 +21,7 @@ export interface RunRecordEntry {
 export class RunRecord {
   constructor(@Inject(SAMPLE_CONFIG) private readonly config: SampleConfig) {}
 
+  /** Records that `job` ran here for `tick` with fencing token `token` (no-op without RECORD_FILE). */
   append(job: string, tick: string, token: number): void {
     if (!this.config.recordFile) return;
     const entry: RunRecordEntry = { job, tick, replica: this.config.replica, token, at: new Date().toISOString() };
