@@ -1,11 +1,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchBucket, deletePrefix, endpoint, ensureBucket, newClient, runPrefix } from './env.js';
 import { checkGoals, contentionTable, contentionTallies, type Figures, goalsTable, latencyTable, scaleTable } from './report.js';
 import { runContention } from './scenarios/contention.js';
-import { decoratedCases, measureOverhead } from './scenarios/decorated.js';
+import { compareDecorator, decoratedCases, measureOverhead } from './scenarios/decorated.js';
 import { runScale } from './scenarios/scale.js';
 import { runUncontended } from './scenarios/uncontended.js';
 import { SleepProbe } from './sleep-probe.js';
@@ -24,6 +24,7 @@ const SIZES = {
     ],
     scale: { keys: 1000, expire: 15, holdSeconds: 10, concurrency: 16 },
     overheadCalls: 2000,
+    decoratorPairs: 300,
   },
   quick: {
     uncontended: { iterations: 20, warmup: 3, originWaitIterations: 2 },
@@ -34,6 +35,7 @@ const SIZES = {
     ],
     scale: { keys: 200, expire: 6, holdSeconds: 3, concurrency: 16 },
     overheadCalls: 300,
+    decoratorPairs: 40,
   },
 };
 
@@ -59,6 +61,8 @@ function machine(): Record<string, string | number> {
     awsSdkClientS3: sdk.version,
     store: process.env.BENCH_STORE ?? 'unknown S3 store',
     endpoint: endpoint(),
+    // Other work on the machine skews the figures: the 1-minute load average at the end.
+    loadAverage1m: round(loadavg()[0]!, 2),
   };
 }
 
@@ -66,6 +70,7 @@ async function main(): Promise<void> {
   const { size, out } = parseArgs(process.argv.slice(2));
   const settings = SIZES[size];
   const began = nowMs();
+  const loadAtStart = round(loadavg()[0]!, 2);
   const admin = newClient();
   await ensureBucket(admin);
   const prefix = runPrefix();
@@ -79,6 +84,8 @@ async function main(): Promise<void> {
     step('calls one at a time, interleaved');
     const uncontended = await runUncontended(prefix, settings.uncontended, probe, decorated.cases);
     await decorated.close();
+    step('decorator against runExclusive, alternated');
+    const decoratorPair = await compareDecorator(`${prefix}pair/`, settings.decoratorPairs, 20, probe);
     const contention = [];
     for (const c of settings.contention) {
       step(`contention, ${c.contenders} contenders`);
@@ -88,13 +95,13 @@ async function main(): Promise<void> {
     const scale = await runScale(prefix, settings.scale);
     step('decorator overhead, in memory');
     const overhead = await measureOverhead(settings.overheadCalls);
-    const figures: Figures = { uncontended, contention, scale, overhead };
+    const figures: Figures = { uncontended, decoratorPair, contention, scale, overhead };
     const goals = checkGoals(figures);
     const seconds = round((nowMs() - began) / 1000, 1);
 
     const sections = [
       `S3 lock bench, ${new Date().toISOString()}, ${size} run in ${seconds} s`,
-      JSON.stringify(machine()),
+      JSON.stringify({ ...machine(), loadAverage1mAtStart: loadAtStart }),
       '',
       'Calls one at a time (latency in ms; ratios of p50):',
       latencyTable(figures),
@@ -117,7 +124,7 @@ async function main(): Promise<void> {
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(
       out,
-      `${JSON.stringify({ date: new Date().toISOString(), size, seconds, machine: machine(), settings, goals, ...figures }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), size, seconds, machine: { ...machine(), loadAverage1mAtStart: loadAtStart }, settings, goals, ...figures }, null, 2)}\n`,
     );
     step(`figures written to ${out}`);
   } finally {

@@ -1,5 +1,5 @@
 import type { ContentionFigures } from './scenarios/contention.js';
-import type { OverheadFigures } from './scenarios/decorated.js';
+import type { DecoratorPair, OverheadFigures } from './scenarios/decorated.js';
 import type { ScaleFigures } from './scenarios/scale.js';
 import { round, type Sample } from './stats.js';
 
@@ -17,12 +17,16 @@ export interface Figures {
   scale: ScaleFigures;
   /** The decorator's own cost, without a network. */
   overhead: OverheadFigures;
+  /** The decorator against runExclusive, call by call, on the store. */
+  decoratorPair: DecoratorPair;
 }
 
 /** Rows of the latency table: our case, and which origin case it compares with. */
 const ROWS: { id: string; label: string; origin?: string }[] = [
   { id: 'raw.putObject', label: 'raw PutObject (baseline)' },
   { id: 'raw.getObject', label: 'raw GetObject' },
+  { id: 'raw.getObject404', label: 'raw GetObject, missing key (404)' },
+  { id: 'raw.putObjectIfNoneMatch', label: 'raw PutObject If-None-Match, new key' },
   { id: 'ours.acquire.fresh', label: 'acquire, key never seen (GET+PUT)', origin: 'acquire' },
   { id: 'ours.acquire.afterOther', label: 'acquire, released by another replica', origin: 'acquire' },
   { id: 'ours.acquire.repeat', label: 'acquire, repeat holder', origin: 'acquire' },
@@ -114,7 +118,7 @@ export function scaleTable(f: Figures): string {
     ['acquire all', `${s.acquireAllMs.toFixed(0)} ms; requests meanwhile: ${formatTally(s.acquireTally)}`],
     ['extension requests/s', `${s.extendRequestsPerSecond} (expected ${s.expectedExtendRequestsPerSecond}) over ${s.holdSeconds} s`],
     ['extension PUT latency under that load', `p50 ${s.extendP50Ms} ms, p95 ${s.extendP95Ms} ms`],
-    ['locks lost / released at the end', `${s.lost} / ${s.released} of ${s.keys}`],
+    ['locks lost / released at the end', `${s.lost} / ${s.released} of ${s.keys} (release all: ${s.releaseAllMs.toFixed(0)} ms)`],
     ['timers alive while holding', `${s.timersInUse}`],
     ['memory while holding', `heap +${s.memory.heapUsedMiB} MiB (${s.memory.heapBytesPerKey} B/key), rss +${s.memory.rssMiB} MiB${s.memory.gcExposed ? '' : ' (no --expose-gc)'}`],
   ]);
@@ -128,16 +132,20 @@ export function checkGoals(f: Figures): GoalCheck[] {
   const repeat = u['ours.acquire.repeat']!;
   const runFresh = u['ours.runExclusive.fresh']!;
   const runRepeat = u['ours.runExclusive.repeat']!;
-  const decorated = u['ours.decorated'];
   const oursIds = Object.keys(u).filter((id) => id.startsWith('ours.'));
   const slept = oursIds.reduce((n, id) => n + u[id]!.sleeps.count, 0);
   const control = u['origin.wait1.acquire'];
+  const afterOther = u['ours.acquire.afterOther']!;
   const freshRatio = fresh.p50Ms / put.p50Ms;
+  const afterOtherRatio = afterOther.p50Ms / put.p50Ms;
+  const pairSleeps = f.decoratorPair.runExclusive.sleeps.count + f.decoratorPair.decorated.sleeps.count;
   const checks: GoalCheck[] = [
     {
       goal: 'uncontended acquire p50 <= 2.0 x PutObject p50',
-      measured: `${fresh.p50Ms.toFixed(2)} ms / ${put.p50Ms.toFixed(2)} ms = ${freshRatio.toFixed(2)} (key never seen: GET+PUT)`,
-      status: freshRatio <= 2.0 ? 'PASS' : 'MISS',
+      measured:
+        `key never seen (GET 404 + PUT): ${fresh.p50Ms.toFixed(2)} / ${put.p50Ms.toFixed(2)} ms = ${freshRatio.toFixed(2)}; ` +
+        `released by another replica (GET + PUT): ${afterOtherRatio.toFixed(2)}`,
+      status: Math.max(freshRatio, afterOtherRatio) <= 2.0 ? 'PASS' : 'MISS',
     },
     {
       goal: "repeat holder's acquire in 1 S3 request",
@@ -157,22 +165,21 @@ export function checkGoals(f: Figures): GoalCheck[] {
     {
       goal: 'no sleep when wait = 0',
       measured:
-        `${slept} sleep(s) in ${oursIds.reduce((n, id) => n + u[id]!.calls, 0)} calls of ours` +
+        `${slept + pairSleeps} sleep(s) in ${oursIds.reduce((n, id) => n + u[id]!.calls, 0) + 2 * f.decoratorPair.decorated.calls} calls of ours` +
         (control ? ` (probe check: origin wait 1.0 slept ${control.sleeps.count}x, ${control.sleeps.totalMs} ms)` : ''),
-      status: slept === 0 && (!control || control.sleeps.count > 0) ? 'PASS' : 'MISS',
+      status: slept + pairSleeps === 0 && (!control || control.sleeps.count > 0) ? 'PASS' : 'MISS',
     },
   ];
-  if (decorated) {
-    const r = decorated.p50Ms / runRepeat.p50Ms;
+  {
+    const { runExclusive: plain, decorated: wrapped } = f.decoratorPair;
+    const r = wrapped.p50Ms / plain.p50Ms;
     checks.push({
       goal: 'decorator p50 within 5% of runExclusive p50',
       measured:
-        `${decorated.p50Ms.toFixed(2)} ms / ${runRepeat.p50Ms.toFixed(2)} ms = ${r.toFixed(3)}; requests ${requests(decorated)} vs ${requests(runRepeat)}; ` +
-        `in memory: +${f.overhead.decoratorOverheadUs} µs per call`,
-      status: r <= 1.05 && decorated.requests.max <= runRepeat.requests.max ? 'PASS' : 'MISS',
+        `${wrapped.p50Ms.toFixed(2)} ms / ${plain.p50Ms.toFixed(2)} ms = ${r.toFixed(3)} over ${wrapped.calls} alternated pairs; ` +
+        `requests ${requests(wrapped)} vs ${requests(plain)}; in memory: +${f.overhead.decoratorOverheadUs} µs per call`,
+      status: r <= 1.05 && wrapped.requests.max <= plain.requests.max ? 'PASS' : 'MISS',
     });
-  } else {
-    checks.push({ goal: 'decorator p50 within 5% of runExclusive p50', measured: 'not measured', status: 'TODO' });
   }
   for (const c of f.contention) {
     const limit = 2 * c.contenders + 1;

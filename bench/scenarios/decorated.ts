@@ -3,10 +3,11 @@ import { type INestApplicationContext, Injectable, Module } from '@nestjs/common
 import { NestFactory } from '@nestjs/core';
 import { S3LockModule, type S3LockModuleOptions, type S3LockRunEvent, S3LockService, WithS3Lock } from '../../lib/index.js';
 import { InMemoryS3Client } from '../../lib/testing/index.js';
-import { benchBucket, countedClient, QuietLogger } from '../env.js';
-import { nowMs, quantile } from '../stats.js';
+import { benchBucket, benchService, countedClient, QuietLogger } from '../env.js';
 import type { RequestCounter } from '../request-counter.js';
-import type { Case } from '../suite.js';
+import type { SleepProbe } from '../sleep-probe.js';
+import { nowMs, quantile, type Sample } from '../stats.js';
+import { type Case, runInterleaved } from '../suite.js';
 
 /** A provider with the decorated methods the bench calls. */
 @Injectable()
@@ -154,4 +155,37 @@ async function startInMemoryApp(): Promise<{ app: INestApplicationContext; jobs:
   );
   await app.init();
   return { app, jobs: app.get(BenchJobs) };
+}
+
+/** `runExclusive` and a `@WithS3Lock` call, both with an empty body, measured in pairs. */
+export interface DecoratorPair {
+  runExclusive: Sample;
+  decorated: Sample;
+}
+
+/**
+ * The decorator goal's own measurement: `service.runExclusive(key, undefined, empty)` and the
+ * decorated `jobs.empty()` (each on a key it released last, so both take the repeat-holder path),
+ * alternated call by call on the real store, many more calls than the main table, so a 5%
+ * difference stands out from the store's noise.
+ */
+export async function compareDecorator(prefix: string, iterations: number, warmup: number, probe: SleepProbe): Promise<DecoratorPair> {
+  const ours = await benchService(`${prefix}service/`, { owner: 'bench-pair' });
+  const bench = await startBenchApp(`${prefix}nest/`);
+  const empty = async (): Promise<void> => {};
+  try {
+    const figures = await runInterleaved(
+      [
+        { id: 'runExclusive', counter: ours.counter, run: async () => void (await ours.service.runExclusive('decorated', undefined, empty)) },
+        { id: 'decorated', counter: bench.counter, run: () => bench.jobs.empty() },
+      ],
+      iterations,
+      warmup,
+      probe,
+    );
+    return { runExclusive: figures.runExclusive!, decorated: figures.decorated! };
+  } finally {
+    await bench.close();
+    ours.client.destroy();
+  }
 }

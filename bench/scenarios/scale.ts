@@ -32,11 +32,17 @@ export interface ScaleFigures {
   /** Latency of the extension PUTs while holding (HTTP attempt, measured at the SDK). */
   extendP50Ms: number;
   extendP95Ms: number;
+  /** Time to release every lock, `concurrency` at a time. */
+  releaseAllMs: number;
   /** Locks reported lost (the `lost` event): must be 0. */
   lost: number;
   /** Locks released at the end (the `released` event): must equal `keys`. */
   released: number;
-  /** Timers alive while holding every lock (global setTimeout/setInterval, unref'd included). */
+  /**
+   * Timers alive while holding every lock (global setTimeout/setInterval, unref'd included): the
+   * library's (an extension interval and an expiry watch per held lock) and the SDK's (one per
+   * request in flight).
+   */
   timersInUse: number;
   /** Heap and RSS growth while holding every lock, after a GC, and heap per key. */
   memory: { heapUsedMiB: number; rssMiB: number; heapBytesPerKey: number; gcExposed: boolean };
@@ -59,8 +65,13 @@ export async function runScale(prefix: string, settings: ScaleSettings): Promise
   const { jobs, counter, events } = bench;
   const timers = new TimerProbe();
 
-  let endHold: () => void = () => {};
-  const holding = new Promise<void>((resolve) => (endHold = resolve));
+  // One gate per key, opened in batches at the end, so the releases do not all queue at once.
+  const gates = Array.from({ length: keys }, () => {
+    let open: () => void = () => {};
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    return { open, opened };
+  });
+  const endHold = () => gates.forEach((g) => g.open());
   let inAcquire = 0;
   let wake: (() => void) | undefined;
   const slotFree = () => {
@@ -88,7 +99,7 @@ export async function runScale(prefix: string, settings: ScaleSettings): Promise
         jobs
           .hold(i, async () => {
             free();
-            await holding;
+            await gates[i]!.opened;
           })
           .finally(free),
       );
@@ -114,8 +125,12 @@ export async function runScale(prefix: string, settings: ScaleSettings): Promise
     gc();
     const memHeld = process.memoryUsage();
 
-    endHold();
-    await Promise.all(calls);
+    const releaseStart = nowMs();
+    for (let i = 0; i < keys; i += concurrency) {
+      gates.slice(i, i + concurrency).forEach((g) => g.open());
+      await Promise.all(calls.slice(i, i + concurrency));
+    }
+    const releaseAllMs = nowMs() - releaseStart;
     return {
       keys,
       expire,
@@ -123,6 +138,7 @@ export async function runScale(prefix: string, settings: ScaleSettings): Promise
       extendEverySeconds: round(everyMs / 1000),
       acquireAllMs: round(acquireAllMs),
       acquireTally,
+      releaseAllMs: round(releaseAllMs),
       holdSeconds: round(heldFor),
       extendRequestsPerSecond: round(extendRequests / heldFor),
       expectedExtendRequestsPerSecond: round(keys / (everyMs / 1000)),

@@ -77,6 +77,25 @@ export async function runUncontended(
       },
     },
     {
+      id: 'raw.getObject404',
+      counter: raw.counter,
+      run: async (i) => {
+        const missing = await raw.client
+          .send(new GetObjectCommand({ Bucket, Key: `${prefix}raw/missing-${i}` }))
+          .then(() => false, (e: unknown) => (e as { name?: string }).name === 'NoSuchKey');
+        if (!missing) throw new Error('bench: expected NoSuchKey');
+      },
+    },
+    {
+      id: 'raw.putObjectIfNoneMatch',
+      counter: raw.counter,
+      run: async (i) => {
+        await raw.client.send(
+          new PutObjectCommand({ Bucket, Key: `${prefix}raw/new-${i}`, Body: RAW_BODY, ContentType: 'application/json', IfNoneMatch: '*' }),
+        );
+      },
+    },
+    {
       // A key this process never wrote: GET (404) + PUT If-None-Match.
       id: 'ours.acquire.fresh',
       counter: ours.counter,
