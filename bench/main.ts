@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -51,6 +52,16 @@ function parseArgs(argv: readonly string[]): { size: keyof typeof SIZES; out: st
   return { size, out };
 }
 
+/** The commit the bench ran on, with `+changes` when lib/ or bench/ differ from it. */
+function revision(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf-8' }).trim();
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'lib', 'bench') ? '+changes' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
 function machine(): Record<string, string | number> {
   const sdk = JSON.parse(readFileSync(resolve(repo, 'node_modules/@aws-sdk/client-s3/package.json'), 'utf-8')) as { version: string };
   return {
@@ -61,6 +72,7 @@ function machine(): Record<string, string | number> {
     awsSdkClientS3: sdk.version,
     store: process.env.BENCH_STORE ?? 'unknown S3 store',
     endpoint: endpoint(),
+    revision: revision(),
     // Other work on the machine skews the figures: the 1-minute load average at the end.
     loadAverage1m: round(loadavg()[0]!, 2),
   };
