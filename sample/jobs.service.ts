@@ -25,7 +25,7 @@ export class JobsService {
    */
   @Cron('*/3 * * * * *')
   @WithS3Lock('sample:report', { expire: 2, minHold: 2 })
-  sendReport(): void {
+  async sendReport(): Promise<void> {
     const tick = tickOf(3);
     const { token } = currentS3Lock()!;
     this.record.append('report', tick, token);
