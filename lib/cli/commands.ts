@@ -2,7 +2,6 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Lock } from '../interfaces/lock.interface.js';
 import type { S3LockLogger } from '../interfaces/s3-lock-options.interface.js';
 import { bareEtag } from '../protocol/s3-store.js';
-import type { ServerClock } from '../protocol/server-clock.js';
 import { createClient } from '../s3-lock.options.js';
 import { S3LockService } from '../s3-lock.service.js';
 import { CliError, exitCodeFor, messageFor } from './cli-errors.js';
@@ -18,13 +17,13 @@ import {
   reportOf,
 } from './lock-report.js';
 import type { CliInvocation, CliOutput } from './run-cli.js';
-import { watchStoreTime } from './store-time.js';
+import { type StoreTime, watchStoreTime } from './store-time.js';
 
 /** What a command needs. */
 interface Context {
   service: S3LockService;
   client: S3Client;
-  clock: ServerClock;
+  clock: StoreTime;
   flags: Pick<CliInvocation, 'json' | 'force' | 'etag'>;
   output: CliOutput;
 }

@@ -23,7 +23,7 @@ export type ForceReleaseResult =
 export async function forceRelease(service: S3LockService, seen: Lock): Promise<ForceReleaseResult> {
   if (seen.owner === null) return { outcome: 'already-released', before: seen };
   try {
-    const after = await service.release(seen);
+    const after = await service.forceRelease(seen);
     return { outcome: 'released', before: seen, after };
   } catch (error) {
     if (error instanceof LockLostError) {

@@ -1,24 +1,35 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ServerClock } from '../protocol/server-clock.js';
 
-const clocks = new WeakMap<S3Client, ServerClock>();
+/** The store's clock as last seen in a `Date` response header. */
+export interface StoreTime {
+  /**
+   * The store's current time: the latest `Date` header plus the time elapsed here since it
+   * arrived (this machine's clock before any answer). `Date` is truncated to the second, so
+   * this is at most a second behind the store: a lock is never reported expired early.
+   */
+  now(): Date;
+}
+
+const watched = new WeakMap<S3Client, StoreTime>();
 
 /**
  * Follows the store's clock through the `Date` header of every answer `client` receives
  * (success or error), so the CLI judges expiry the way the lock does: by the store's clock.
- * Before the first answer, it is this machine's clock.
  */
-export function watchStoreTime(client: S3Client): ServerClock {
-  const known = clocks.get(client);
+export function watchStoreTime(client: S3Client): StoreTime {
+  const known = watched.get(client);
   if (known) return known;
-  const clock = new ServerClock();
-  clocks.set(client, clock);
+  let last: { storeMs: number; receivedAt: number } | undefined;
+  const time: StoreTime = {
+    now: () => new Date(last ? last.storeMs + (Date.now() - last.receivedAt) : Date.now()),
+  };
   const capture =
     (next: (args: unknown) => Promise<{ response: unknown }>) =>
     async (args: unknown): Promise<{ response: unknown }> => {
       const result = await next(args);
-      const headers = (result.response as { headers?: Record<string, string> }).headers;
-      clock.observe(headers?.date, Date.now());
+      const date = (result.response as { headers?: Record<string, string> }).headers?.date;
+      const storeMs = date ? Date.parse(date) : Number.NaN;
+      if (!Number.isNaN(storeMs)) last = { storeMs, receivedAt: Date.now() };
       return result;
     };
   // Low priority in the deserialize step: runs below the deserializer, so it sees error
@@ -28,5 +39,6 @@ export function watchStoreTime(client: S3Client): ServerClock {
     priority: 'low',
     name: 's3LockCliStoreTime',
   });
-  return clock;
+  watched.set(client, time);
+  return time;
 }

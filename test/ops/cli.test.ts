@@ -1,62 +1,17 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, test } from '@jest/globals';
 import { forceRelease } from '../../lib/cli/force-release.js';
+import { CLI, cli } from './run-cli.js';
 import { LockLostError } from '../../lib/index.js';
+import { closedPort } from './closed-port.js';
 import { testBucket } from '../support/s3-env.js';
 import { testService } from '../support/services.js';
-
-/** The compiled command, as `npx nestjs-s3-lock` runs it (`npm test` builds dist/ first). */
-const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the command as a user would, in a child process, with the AWS CLI's environment.
- * dist/ is shared by every `npm test` running in this tree and rebuilt by each; a child that
- * loads a file while tsc rewrites it fails to start (a SyntaxError or a missing module), so
- * that one failure, and only that one, is retried once.
- */
-async function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const run = await spawnCli(args, env);
-  if (run.code !== 1 || !/SyntaxError|ERR_MODULE_NOT_FOUND|does not provide an export/.test(run.stderr)) return run;
-  await sleep(1000);
-  return spawnCli(args, env);
-}
-
-function spawnCli(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: { ...process.env, NODE_NO_WARNINGS: '1', ...env }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 /** `cli` against the test bucket under `prefix`. */
 const on = (prefix: string) => (args: string[], env?: Record<string, string>) =>
   cli([...args, '--bucket', testBucket(), '--prefix', prefix], env);
-
-/** A 127.0.0.1 port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('the nestjs-s3-lock command, spawned, on a real S3', () => {
   test('status shows holder, lock time, expiry by the store clock, token; --json too', async () => {

@@ -2,11 +2,11 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
-import { createServer } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { S3LockHealthIndicator } from '../../lib/health/index.js';
 import { S3LockModule, type S3LockServiceOptions } from '../../lib/index.js';
+import { closedPort } from './closed-port.js';
 import { testBucket, testClient, uniquePrefix } from '../support/s3-env.js';
 import { startS3rver } from '../support/s3rver.js';
 import { MemoryLogger } from '../support/services.js';
@@ -41,14 +41,6 @@ async function healthApp(options: S3LockServiceOptions): Promise<INestApplicatio
   const app = moduleRef.createNestApplication({ logger: false });
   await app.init();
   return app;
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('S3LockHealthIndicator (@nestjs/terminus), over HTTP', () => {

@@ -7,12 +7,12 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { S3LockService, S3LockStoreError } from '../../lib/index.js';
 import { testClient } from '../support/s3-env.js';
 import { MemoryLogger } from '../support/services.js';
+import { cli } from './run-cli.js';
 
 /**
  * The least-privilege policy of the README ("Operations"), as an identity policy for a bucket
@@ -97,18 +97,11 @@ describe('the least-privilege IAM policy of the README, on a real S3', () => {
     await service.acquire('held', { owner: 'dead', expire: 600 });
 
     const env = {
-      ...process.env,
-      NODE_NO_WARNINGS: '1',
       AWS_ACCESS_KEY_ID: limitedCredentials().accessKeyId,
       AWS_SECRET_ACCESS_KEY: limitedCredentials().secretAccessKey,
     };
-    const cli = (args: string[]) =>
-      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, [new URL('../../dist/cli/main.js', import.meta.url).pathname, ...args, '--bucket', bucket], { env }, (error, stdout, stderr) =>
-          resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
-        );
-      });
-    const [list, status, release] = [await cli(['list']), await cli(['status', 'job']), await cli(['release', 'held', '--force'])];
+    const run = (args: string[]) => cli([...args, '--bucket', bucket], env);
+    const [list, status, release] = [await run(['list']), await run(['status', 'job']), await run(['release', 'held', '--force'])];
     expect(list).toMatchObject({ code: 0, stdout: expect.stringMatching(/held\s+held\s+dead/) });
     expect(status).toMatchObject({ code: 0, stdout: expect.stringMatching(/state:\s+released/) });
     expect(release).toMatchObject({ code: 0, stdout: expect.stringContaining('Released lock "held"') });
