@@ -25,9 +25,11 @@ export interface FaultRunConfig {
   requestTimeoutMs: number;
   /** Scale of the fault probabilities (1 = the mix below, about 7 % of requests). */
   faultScale: number;
-  /** Cut the store off for this long, once, after `outageAfterMs`; 0 for none. */
+  /** Cut the store off for this long, once, when the ledger shows `outageAfterAcquisitions`; 0 for none. */
   outageMs: number;
-  outageAfterMs: number;
+  outageAfterAcquisitions: number;
+  /** Workers 1 and 3 run with their clocks this far ahead and behind (milliseconds); 0 for none. */
+  clockSkewMs: number;
   /** Bound on the whole run. */
   timeLimitMs: number;
   seed: number;
@@ -78,6 +80,11 @@ export function faultMix(scale: number, requestTimeoutMs: number): FaultRule[] {
   ];
 }
 
+/** The clock skew of worker `i`: +skew for worker 1, -skew for worker 3, none for the others. */
+export function skewOf(i: number, skewMs: number): number {
+  return i === 1 ? skewMs : i === 3 ? -skewMs : 0;
+}
+
 /** Runs the scenario; see the module comment. */
 export async function runFaultScenario(config: FaultRunConfig): Promise<FaultRunResult> {
   const startedAt = new Date();
@@ -109,7 +116,7 @@ export async function runFaultScenario(config: FaultRunConfig): Promise<FaultRun
         backoffMs: 10,
         // Half the workers see each fault directly; half through the SDK's own retries.
         ...(i % 2 === 0 ? { clientMaxAttempts: 1 } : {}),
-      }),
+      }, skewOf(i, config.clockSkewMs)),
     );
     const giveUp = new AbortController();
     const finished = Promise.all(
@@ -121,7 +128,8 @@ export async function runFaultScenario(config: FaultRunConfig): Promise<FaultRun
       ),
     ).finally(() => giveUp.abort());
     if (config.outageMs > 0) {
-      await sleep(config.outageAfterMs);
+      const waitUntil = Date.now() + config.timeLimitMs;
+      while (ledgerLines() < config.outageAfterAcquisitions && Date.now() < waitUntil) await sleep(50);
       await proxy.cutOff();
       const before = ledgerLines();
       await sleep(config.outageMs);
