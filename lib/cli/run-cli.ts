@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { parseArgs } from 'node:util';
+import { objectKeyFor } from '../protocol/validation.js';
 import { DEFAULT_PREFIX } from '../s3-lock.constants.js';
 import { ExitCode } from './exit-codes.js';
 import { USAGE } from './usage.js';
@@ -89,11 +90,19 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): CliInvocation | 'help' |
   if (values.etag !== undefined && name !== 'release') return '--etag applies to release only.';
   const bucket = values.bucket ?? env.S3_LOCK_BUCKET;
   if (!bucket) return 'No bucket: pass --bucket <name> or set S3_LOCK_BUCKET.';
+  const prefix = values.prefix ?? env.S3_LOCK_PREFIX ?? DEFAULT_PREFIX;
+  if (rest[0] !== undefined) {
+    try {
+      objectKeyFor(prefix, rest[0]);
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
   return {
     command: name,
     key: rest[0],
     bucket,
-    prefix: values.prefix ?? env.S3_LOCK_PREFIX ?? DEFAULT_PREFIX,
+    prefix,
     json: values.json,
     force: values.force,
     etag: values.etag,

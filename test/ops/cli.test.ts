@@ -18,7 +18,11 @@ describe('the nestjs-s3-lock command, spawned, on a real S3', () => {
     const { service, prefix } = testService('cli-status');
     const lock = await service.acquire('nightly-report', { owner: 'worker-1', expire: 600 });
 
-    const text = await on(prefix)(['status', 'nightly-report']);
+    const stored = (await service.inspect('nightly-report'))!;
+    const [text, json] = await Promise.all([
+      on(prefix)(['status', 'nightly-report']),
+      on(prefix)(['status', 'nightly-report', '--json']),
+    ]);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`Lock "nightly-report" (s3://${testBucket()}/${prefix}nightly-report)`);
     expect(text.stdout).toMatch(/state:\s+held\n/);
@@ -29,8 +33,6 @@ describe('the nestjs-s3-lock command, spawned, on a real S3', () => {
     expect(text.stdout).toMatch(/released at:\s+-\n/);
     expect(text.stdout).toContain(`token:       ${lock.token}\n`);
 
-    const stored = (await service.inspect('nightly-report'))!;
-    const json = await on(prefix)(['status', 'nightly-report', '--json']);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({
       key: 'nightly-report',
@@ -54,7 +56,11 @@ describe('the nestjs-s3-lock command, spawned, on a real S3', () => {
     await client.send(new PutObjectCommand({ Bucket: testBucket(), Key: `${prefix}d-garbage`, Body: 'not a lock' }));
     await sleep(2100); // a-expired: expire 1 s, judged in whole seconds of the store clock
 
-    const table = await on(prefix)(['list']);
+    const [table, json, empty] = await Promise.all([
+      on(prefix)(['list']),
+      on(prefix)(['list', '--json']),
+      on(`${prefix}nothing-here/`)(['list']),
+    ]);
     expect(table.code).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^KEY\s+STATE\s+HOLDER\s+LOCKED AT\s+EXPIRES AT\s+TOKEN$/);
@@ -67,7 +73,6 @@ describe('the nestjs-s3-lock command, spawned, on a real S3', () => {
     expect(table.stdout).not.toContain('s3-lock-store-check');
     expect(lines[2]).toContain(String(held.token));
 
-    const json = await on(prefix)(['list', '--json']);
     expect(json.code).toBe(0);
     const listed = JSON.parse(json.stdout) as { prefix: string; locks: { key: string; state: string }[] };
     expect(listed.prefix).toBe(prefix);
@@ -84,7 +89,6 @@ describe('the nestjs-s3-lock command, spawned, on a real S3', () => {
     expect(freed.stdout).toContain('Released lock "a-expired", which was held by "gone"');
     expect(freed.stderr).not.toContain('warning');
 
-    const empty = await on(`${prefix}nothing-here/`)(['list']);
     expect(empty).toMatchObject({ code: 0, stdout: `No locks under s3://${testBucket()}/${prefix}nothing-here/\n` });
   });
 
