@@ -86,6 +86,23 @@ describe('S3LockHealthIndicator (@nestjs/terminus), over HTTP', () => {
     }
   });
 
+  test('down with the reason when the credentials are refused', async () => {
+    const client = testClient({
+      credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'missing', secretAccessKey: 'wrong' },
+    });
+    clients.push(client);
+    const app = await healthApp({ bucket: testBucket(), client });
+    try {
+      const response = await request(app.getHttpServer()).get('/health');
+      expect(response.status).toBe(503);
+      expect(response.body.error.locks).toMatchObject({ status: 'down', error: 'S3LockStoreError' });
+      expect(response.body.error.locks.message).toContain('The credentials were refused');
+      expect(JSON.stringify(response.body)).not.toContain('wrong');
+    } finally {
+      await app.close();
+    }
+  });
+
   test('down with the reason on a store that ignores conditional writes (s3rver)', async () => {
     const client = new S3Client({
       endpoint: s3rver.endpoint,
