@@ -23,12 +23,10 @@ export function loadedNestVersion(pkg = '@nestjs/core'): string {
  * resolves `@nestjs/*` there (as jest's moduleNameMapper does for the tests themselves).
  */
 export function childProcessArgs(): string[] {
-  // The AWS SDK's notice about Node 20 would drown the children's real warnings.
-  const quiet = ['--disable-warning=NodeVersionSupportWarning'];
   const modules = nestModulesDir();
-  if (!modules) return quiet;
+  if (!modules) return [];
   const hook = pathToFileURL(resolve(import.meta.dirname, 'nest-resolve-hook.mjs')).href;
-  return [...quiet, '--import', hook];
+  return ['--import', hook];
 }
 
 /** `require` relative to this file, for tests that look at what is installed. */
