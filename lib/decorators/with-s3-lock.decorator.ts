@@ -28,7 +28,8 @@ const injected = new WeakSet<object>();
  * returns or throws (its error reaches the caller unchanged). When another owner holds the
  * lock, the method does not run and the call resolves to `undefined` (`onLocked: 'skip'`, the
  * default) or rejects with `AlreadyLockedError` (`onLocked: 'throw'`; `409` over HTTP).
- * The decorated method always returns a Promise (declare it `async` so its type says so).
+ * The decorated method always returns a Promise (declare it `async` so its type says so); a
+ * method that returns an Observable is subscribed to under the lock and resolves to its last value.
  * Inside it, `currentS3Lock()` gives the lock,
  * its fencing token and an `AbortSignal`.
  *

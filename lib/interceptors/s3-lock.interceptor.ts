@@ -10,7 +10,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
-import { catchError, type Observable, throwError } from 'rxjs';
+import { catchError, isObservable, lastValueFrom, type Observable, throwError } from 'rxjs';
 import { AlreadyLockedError } from '../errors/already-locked.error.js';
 import { InvalidLockArgumentError } from '../errors/invalid-lock-argument.error.js';
 import { S3LockError } from '../errors/s3-lock.error.js';
@@ -156,11 +156,20 @@ export class S3LockInterceptor implements NestInterceptor {
     const key = run.lock.key;
     this.onAcquired({ key, method: call.method, lock: run.lock });
     try {
-      return await runInS3LockContext(run, call.invoke);
+      return await runInS3LockContext(run, () => this.settle(call.invoke));
     } finally {
       const end = await run.finish(options.minHold);
       if (end !== 'not-held') this.onReleased({ key, method: call.method, lock: run.lock, durationMs: performance.now() - run.acquiredAt }, end);
     }
+  }
+
+  /**
+   * Runs the method and waits for what it started: a Promise, or an Observable, which is
+   * subscribed to here (under the lock) and settles to its last value.
+   */
+  private async settle(invoke: () => unknown): Promise<unknown> {
+    const result = await invoke();
+    return isObservable(result) ? lastValueFrom(result, { defaultValue: undefined }) : result;
   }
 
   private optionsOf(options: Readonly<WithS3LockOptions>): ResolvedRunOptions {

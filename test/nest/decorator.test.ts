@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { type DynamicModule, Injectable, type Type } from '@nestjs/common';
 import { Cron, Interval, ScheduleModule, SchedulerRegistry, Timeout } from '@nestjs/schedule';
 import { Test, type TestingModule } from '@nestjs/testing';
+import { map, type Observable, take, timer } from 'rxjs';
 import {
   AlreadyLockedError,
   currentS3Lock,
@@ -180,6 +181,14 @@ class Work {
     throw error;
   }
 
+  @WithS3Lock('observable')
+  counted(): Observable<number> {
+    return timer(0, 20).pipe(
+      take(3),
+      map((n) => (currentS3Lock() ? n : -1)),
+    );
+  }
+
   readonly kind = 'work';
 }
 
@@ -194,6 +203,15 @@ describe('a decorated method', () => {
     await expect(work.slow()).resolves.toMatch(/^token \d+$/);
     expect(await service.inspect('sync')).toMatchObject({ owner: null });
     expect(await service.inspect('async')).toMatchObject({ owner: null });
+  });
+
+  test('a method returning an Observable is subscribed to under the lock and resolves to its last value', async () => {
+    const { app, service, events } = await start([Work]);
+    const work = app.get(Work);
+    await expect(work.counted() as unknown as Promise<number>).resolves.toBe(2);
+    expect(events.released.map((e) => e.key)).toEqual(['observable']);
+    expect(events.released[0]!.durationMs).toBeGreaterThanOrEqual(35);
+    expect(await service.inspect('observable')).toMatchObject({ owner: null });
   });
 
   test('two overlapping calls in one process: one runs, the other is skipped, naming key and holder', async () => {
