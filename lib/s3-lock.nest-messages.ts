@@ -32,6 +32,13 @@ export const nestMessages = {
     "calls could not take a lock. Import S3LockModule.forRoot('my-bucket') (or forRootAsync) with " +
     '{ isGlobal: true } in the root module, or import the module that registers it into this one.',
 
+  acquired: (method: string, key: string, token: number | undefined) =>
+    `Acquired lock "${key}" (token ${token}) for ${method}.`,
+
+  finished: (method: string, key: string, durationMs: number, end: 'released' | 'held') =>
+    `${method} finished in ${Math.round(durationMs)} ms; lock "${key}" ` +
+    (end === 'released' ? 'released.' : 'kept until its minHold is over.'),
+
   skipped: (method: string, lock: Lock & { owner: string }) =>
     `Skipped ${method}: lock "${lock.key}" is held by "${lock.owner}" ` +
     `(since ${iso(lock.lockTime)}, expires about ${iso(lock.expiresAt)}).`,

@@ -107,6 +107,12 @@ export class S3LockInterceptor implements NestInterceptor {
       if (error instanceof AlreadyLockedError) return this.onLocked(error, call, options);
       throw error;
     }
+    if (this.registry.isClosing) {
+      // Shutdown began while the lock was being taken: give it back rather than start a run.
+      this.logger.warn(nestMessages.shuttingDown(call.method, key));
+      await this.service.release(lock).catch((error: unknown) => this.logger.warn(nestMessages.releaseFailed(call.method, key, error)));
+      return undefined;
+    }
     const run = new LockedRun(this.service, call.method, lock, writeStartedAt, options.autoExtend, {
       lost: (error) => this.onLost({ key, method: call.method, lock: run.lock, error }),
       warn: (message) => this.logger.warn(message),
@@ -116,7 +122,7 @@ export class S3LockInterceptor implements NestInterceptor {
 
   /** Called when the lock was taken, just before the method runs. Logs and emits `acquired`. */
   protected onAcquired(event: S3LockRunEvent): void {
-    this.logger.debug(`Acquired lock "${event.key}" (token ${event.lock?.token}) for ${event.method}.`);
+    this.logger.debug(nestMessages.acquired(event.method, event.key, event.lock?.token));
     this.registry.emit('acquired', event);
   }
 
@@ -136,8 +142,8 @@ export class S3LockInterceptor implements NestInterceptor {
    * Called after the method finished and its lock was released (`end` is `'released'`) or kept
    * for `minHold` (`'held'`). Not called when the lock had been lost. Emits `released`.
    */
-  protected onReleased(event: S3LockRunEvent, end: RunEnd): void {
-    this.logger.debug(`${event.method} finished in ${Math.round(event.durationMs ?? 0)} ms; lock "${event.key}" ${end}.`);
+  protected onReleased(event: S3LockRunEvent, end: Exclude<RunEnd, 'not-held'>): void {
+    this.logger.debug(nestMessages.finished(event.method, event.key, event.durationMs ?? 0, end));
     this.registry.emit('released', event);
   }
 
