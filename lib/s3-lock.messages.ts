@@ -41,6 +41,11 @@ export const messages = {
     '(two workers writing within the same wait window can both run). ' +
     'To skip this check (not recommended), set storeCheck: false.',
 
+  storeLacksConditionalWrites: (bucket: string, objectKey: string) =>
+    `The S3 store for bucket "${bucket}" does not implement conditional writes (HTTP 501 on "${objectKey}"): ` +
+    'locks on it would not be atomic. Use a store with conditional writes (AWS S3, Ceph RGW, MinIO, R2), ' +
+    "or opt in to the origin design's weaker protocol with { mode: 'write-wait-verify', wait: 1 }.",
+
   storeRejectsOwnEtag: (bucket: string, objectKey: string) =>
     `The S3 store for bucket "${bucket}" refuses If-Match with the ETag it returned itself, quoted or not ` +
     `(checked on "${objectKey}"). Locks cannot be taken over or released safely on it.`,
@@ -49,10 +54,21 @@ export const messages = {
     `S3 ${operation} on s3://${bucket}/${objectKey} failed: ${detail}. ${advice}`,
 
   outcomeUnknown: (operation: 'acquire' | 'extend' | 'release', key: string, attempts: number, last: string) =>
-    `Could not settle ${operation} of lock "${key}" after ${attempts} attempts (last: ${last}); the store is failing or throttling. ` +
+    `Could not settle ${operation} of lock "${key}" after ${attempts} attempts (last: ${last}); ` +
+    (last.startsWith('precondition') ? 'other writers kept changing it (heavy contention). ' : 'the store is failing or throttling. ') +
     (operation === 'acquire'
       ? 'This call does not hold the lock. A write of it that is still in flight could yet land, and would then hold the lock until it expires. Retry later.'
       : 'The lock may still be held until it expires. Retry later.'),
+
+  foreignClockBehind: (key: string, objectKey: string) =>
+    `Lock "${key}" was last written by another tool (no fencing token kept) and the store's clock ` +
+    `has not moved past that write's LastModified second after several tries, so a new token might not exceed the old ones. ` +
+    `Nothing was written. Check the store's clock (s3://…/${objectKey}) and retry.`,
+
+  notIssued: (operation: 'release' | 'extend') =>
+    `${operation}() takes a lock returned by acquire(), extend() or release() of this service; ` +
+    'this one was not (a copy, or a state read with inspect()). Nothing was written. ' +
+    'To free a lock you do not hold on purpose (an operator freeing a dead owner), use forceRelease(lock).',
 
   lostDuringWait: (key: string) =>
     `Lock "${key}" changed hands during the confirmation wait: another writer replaced it.`,

@@ -48,7 +48,7 @@ export class LockedRun implements S3LockRunContext {
     lock: Lock,
     /** Local monotonic time (ms) when the write that took the lock started. */
     writeStartedAt: number,
-    private readonly autoExtend: boolean,
+    autoExtend: boolean,
     private readonly listener: RunListener,
   ) {
     this.current = lock;

@@ -36,6 +36,7 @@ export class S3LockService implements OnModuleInit {
   protected readonly logger: Logger | NonNullable<S3LockServiceOptions['logger']>;
   private readonly store: S3Store;
   private readonly protocol: LockProtocol;
+  private storeVerified = false;
 
   constructor(@Inject(S3_LOCK_OPTIONS) options: S3LockServiceOptions) {
     this.options = resolveOptions(options);
@@ -58,6 +59,9 @@ export class S3LockService implements OnModuleInit {
    */
   async verifyStore(): Promise<void> {
     await verifyStore(this.store, this.prefix, this.options.mode);
+    // Said once: health indicators call this on every probe.
+    if (this.storeVerified) return;
+    this.storeVerified = true;
     this.logger.log(
       `Lock store s3://${this.bucket}/${this.prefix} ready (${this.options.mode === 'conditional' ? 'conditional writes enforced' : 'write-wait-verify mode'}).`,
     );
@@ -88,11 +92,25 @@ export class S3LockService implements OnModuleInit {
   /**
    * Releases a held lock: writes it back with `owner` null and `releaseTime` set, on condition
    * that it is unchanged since this holder wrote it. If another owner took it over meanwhile,
-   * writes nothing, logs a warning and throws `LockLostError`.
+   * writes nothing, logs a warning and throws `LockLostError`. Takes only a lock returned by
+   * this service's `acquire`, `extend` or `release` (use `forceRelease` for any other).
    * @returns the released state.
    */
   release(lock: Lock): Promise<Lock> {
     return this.protocol.release(lock);
+  }
+
+  /**
+   * Frees a lock this caller does not hold: for operators freeing the lock of a dead owner
+   * (the CLI's `release --force`). Still conditional: it writes only if the lock is exactly in
+   * the state `lock` shows (typically just read with `inspect`); if anyone acquired, extended or
+   * released it since, it writes nothing and throws `LockLostError`. The token is kept, so the
+   * next holder still gets a higher one.
+   * @returns the released state.
+   */
+  forceRelease(lock: Lock): Promise<Lock> {
+    this.logger.warn(`Forcing the release of "${lock?.key}", held by "${lock?.owner}" (token ${lock?.token}).`);
+    return this.protocol.release(lock, true);
   }
 
   /**

@@ -1,3 +1,5 @@
+import { randomInt } from 'node:crypto';
+
 /**
  * The stored form of a lock: a JSON body with exactly the origin design's four fields (so its
  * Python `Lock(**json.loads(body))` can read ours), and this library's additions in S3 object
@@ -32,10 +34,14 @@ const FIELDS = ['expire', 'lock_time', 'release_time', 'owner'] as const;
 
 /**
  * Formats a time the way Python's `datetime.isoformat()` does for an aware UTC datetime with
- * microseconds (`2023-09-10T18:39:06.066000+00:00`), which every Python `fromisoformat` parses.
+ * microseconds (`2023-09-10T18:39:06.066417+00:00`), which every Python `fromisoformat` parses.
+ * JavaScript has milliseconds only; the three sub-millisecond digits are random, so that two
+ * writes never produce the same body, and so never the same ETag (the MD5 of the body), which
+ * every conditional write relies on to tell states apart.
  */
 export function formatTime(time: Date): string {
-  return time.toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
+  const micros = randomInt(1000).toString().padStart(3, '0');
+  return time.toISOString().replace(/\.(\d{3})Z$/, `.$1${micros}+00:00`);
 }
 
 /** Parses an ISO-8601 time; one without an offset is taken as UTC, as the origin design writes UTC. */

@@ -61,6 +61,9 @@ interface Written {
   owner: string | null;
 }
 
+/** A rewrite of a held lock: what it is called in messages, and the document it writes. */
+type Rewrite = { operation: 'extend' | 'release'; doc: LockDocument; lockTime: Date };
+
 /** How many keys' last written states are remembered for the one-request path. */
 const MAX_REMEMBERED = 10_000;
 /** How many times to wait for the store's clock to pass a foreign document's second. */
@@ -78,6 +81,8 @@ const MAX_CLOCK_WAITS = 5;
  */
 export class LockProtocol {
   private readonly written = new Map<string, Written>();
+  /** The locks this protocol handed out: only those may be released or extended. */
+  private readonly issued = new WeakSet<Lock>();
 
   constructor(
     private readonly store: S3Store,
@@ -115,26 +120,33 @@ export class LockProtocol {
 
   /** Extends a held lock: rewrites it with a fresh `lock_time` and `expire`, if still ours. */
   async extend(lock: Lock, expire?: number): Promise<Lock> {
-    const held = this.heldLock(lock);
+    const held = this.heldLock(lock, 'extend');
     const newExpire = expire === undefined ? held.expire : validExpire(expire);
     const startedAt = this.store.clock.now();
     return this.rewrite(held, {
-      expire: newExpire,
-      lock_time: formatTime(startedAt),
-      release_time: null,
-      owner: held.owner,
-    }, startedAt);
+      operation: 'extend',
+      doc: { expire: newExpire, lock_time: formatTime(startedAt), release_time: null, owner: held.owner },
+      lockTime: startedAt,
+    });
   }
 
-  /** Releases a held lock, if still ours; see `S3LockService.release`. */
-  async release(lock: Lock): Promise<Lock> {
-    const held = this.heldLock(lock);
+  /**
+   * Releases a held lock, if still ours; see `S3LockService.release`. With `force`, the lock
+   * need not have been handed out by this protocol (an operator freeing a dead owner's lock):
+   * the write is still conditional on the state passed in.
+   */
+  async release(lock: Lock, force = false): Promise<Lock> {
+    const held = this.heldLock(lock, force ? null : 'release');
     return this.rewrite(held, {
-      expire: held.expire,
-      lock_time: formatTime(held.lockTime),
-      release_time: formatTime(this.store.clock.now()),
-      owner: null,
-    }, held.lockTime);
+      operation: 'release',
+      doc: {
+        expire: held.expire,
+        lock_time: formatTime(held.lockTime),
+        release_time: formatTime(this.store.clock.now()),
+        owner: null,
+      },
+      lockTime: held.lockTime,
+    });
   }
 
   /**
@@ -172,19 +184,19 @@ export class LockProtocol {
     let last = 'no answer';
     for (let attempt = 1; attempt <= this.settings.maxAttempts; ) {
       const seen = await this.observe(key, objectKey);
+      const landed = this.ownWrite(key, objectKey, seen, writeId);
+      if (landed) return landed;
       const current = seen.object ? this.lockFrom(key, seen) : null;
-      if (seen.object?.meta?.writeId === writeId) {
-        return this.remember(key, objectKey, seen.object.doc, seen.object.meta.token, seen.object.etag, current!.lockTime);
-      }
       if (current?.owner != null && current.owner !== owner && !this.isExpired(seen)) {
         throw new AlreadyLockedError({ ...current, owner: current.owner });
       }
       const serverSecond = toSecond(seen.serverTime);
-      if (seen.object && !seen.object.meta && clockWaits < MAX_CLOCK_WAITS &&
-          !mayIssueOverForeign(serverSecond, toSecond(seen.object.lastModified))) {
+      if (seen.object && !seen.object.meta && !mayIssueOverForeign(serverSecond, toSecond(seen.object.lastModified))) {
         // Written by another tool in this very second: a token issued now might not exceed the
         // one it replaced. Let the store's clock move on (see fencing-token.ts).
-        clockWaits++;
+        if (++clockWaits > MAX_CLOCK_WAITS) {
+          throw new S3LockStoreError('GetObject', messages.foreignClockBehind(key, objectKey), undefined, undefined);
+        }
         await sleep(500);
         continue;
       }
@@ -203,18 +215,25 @@ export class LockProtocol {
       }
     }
     // Out of attempts: the last write may have landed unheard. One more read settles it.
-    const seen = await this.observe(key, objectKey);
-    if (seen.object?.meta?.writeId === writeId) {
-      const { doc, meta, etag } = seen.object;
-      return this.remember(key, objectKey, doc, meta.token, etag, this.lockFrom(key, seen).lockTime);
-    }
+    const landed = this.ownWrite(key, objectKey, await this.observe(key, objectKey), writeId);
+    if (landed) return landed;
     throw new S3LockStoreError('PutObject', messages.outcomeUnknown('acquire', key, this.settings.maxAttempts, last), undefined, undefined);
   }
 
-  /** The `wait` of the origin design: pause, then read back and make sure the lock is still ours. */
+  /**
+   * The `wait` of the origin design: pause, then read back and make sure the lock is still ours.
+   * If the read itself fails, the lock is released (conditionally) before the error propagates,
+   * so a caller that gets no lock does not leave one behind.
+   */
   private async confirm(lock: Lock, objectKey: string, writeId: string, wait: number): Promise<void> {
     await sleep(wait * 1000);
-    const seen = await this.observe(lock.key, objectKey);
+    let seen: Observed;
+    try {
+      seen = await this.observe(lock.key, objectKey);
+    } catch (error) {
+      await this.release(lock).catch(() => undefined);
+      throw error;
+    }
     if (seen.object?.meta?.writeId === writeId) return;
     const current = seen.object ? this.lockFrom(lock.key, seen) : null;
     this.settings.logger.warn(messages.lostDuringWait(lock.key));
@@ -223,10 +242,10 @@ export class LockProtocol {
   }
 
   /** Rewrites a held lock (extend or release) on condition that it is unchanged since `held`. */
-  private async rewrite(held: Lock & { owner: string }, doc: LockDocument, lockTime: Date): Promise<Lock> {
+  private async rewrite(held: Lock & { owner: string }, change: Rewrite): Promise<Lock> {
     const objectKey = objectKeyFor(this.settings.prefix, held.key);
     const writeId = randomId();
-    const body = encodeDocument(doc);
+    const body = encodeDocument(change.doc);
     const metadata = encodeMetadata({ token: held.token, writeId });
     let last = 'no answer';
     for (let attempt = 1; attempt <= this.settings.maxAttempts; attempt++) {
@@ -235,23 +254,22 @@ export class LockProtocol {
           ? await this.store.replace(objectKey, held.etag, body, metadata)
           : await this.writeIfUnchanged(held, objectKey, body, metadata);
       if (result.outcome === 'written') {
-        return this.remember(held.key, objectKey, doc, held.token, result.etag, lockTime);
+        return this.remember(held.key, objectKey, change.doc, held.token, result.etag, change.lockTime);
       }
       if (result.outcome === 'unknown') {
         last = result.failure.detail;
         await backoff(attempt);
       }
       const seen = await this.observe(held.key, objectKey);
-      if (seen.object?.meta?.writeId === writeId) {
-        return this.remember(held.key, objectKey, doc, held.token, seen.object.etag, lockTime);
-      }
+      const landed = this.ownWrite(held.key, objectKey, seen, writeId);
+      if (landed) return landed;
       if (!seen.object || bareEtag(seen.object.etag) !== bareEtag(held.etag)) {
         const current = seen.object ? this.lockFrom(held.key, seen) : null;
         this.settings.logger.warn(messages.staleRelease(held, current));
         throw new LockLostError(held, current);
       }
     }
-    throw new S3LockStoreError('PutObject', messages.outcomeUnknown(doc.owner ? 'extend' : 'release', held.key, this.settings.maxAttempts, last), undefined, undefined);
+    throw new S3LockStoreError('PutObject', messages.outcomeUnknown(change.operation, held.key, this.settings.maxAttempts, last), undefined, undefined);
   }
 
   /** A conditional write of a new state over what `seen` showed. */
@@ -262,7 +280,10 @@ export class LockProtocol {
       : this.store.create(objectKey, body, metadata);
   }
 
-  /** `write-wait-verify` mode: read, and write unconditionally if the lock is unchanged (not atomic). */
+  /**
+   * `write-wait-verify` mode: read, and write unconditionally if the lock is unchanged. Not
+   * atomic: a takeover between the read and the write is overwritten (the origin design's flaw).
+   */
   private async writeIfUnchanged(held: Lock, objectKey: string, body: string, metadata: Record<string, string>): Promise<WriteResult> {
     const seen = await this.observe(held.key, objectKey);
     if (!seen.object || bareEtag(seen.object.etag) !== bareEtag(held.etag)) return { outcome: 'precondition-failed' };
@@ -291,6 +312,13 @@ export class LockProtocol {
     };
   }
 
+  /** If `seen` is the state written by the write `writeId` (which landed unheard), that lock. */
+  private ownWrite(key: string, objectKey: string, seen: Observed, writeId: string): Lock | null {
+    if (seen.object?.meta?.writeId !== writeId) return null;
+    const { doc, meta, etag } = seen.object;
+    return this.remember(key, objectKey, doc, meta.token, etag, parseTime(doc.lock_time) ?? seen.object.lastModified);
+  }
+
   /**
    * Whether the holder of `seen` has abandoned it, by the store's clock alone. Both times are
    * truncated to the second, so one second is added: a lock is never taken over early, and at
@@ -305,14 +333,14 @@ export class LockProtocol {
     return { expire, lock_time: formatTime(now), release_time: null, owner };
   }
 
-  /** Records a state this process wrote, and returns it as a `Lock`. */
+  /** Records a state this process wrote, and returns it as a `Lock` it may later rewrite. */
   private remember(key: string, objectKey: string, doc: LockDocument, token: number, etag: string, writtenAt: Date): Lock {
     this.written.delete(objectKey);
     if (this.written.size >= MAX_REMEMBERED) {
       this.written.delete(this.written.keys().next().value as string);
     }
     this.written.set(objectKey, { etag, token, owner: doc.owner });
-    return {
+    const lock: Lock = {
       key,
       owner: doc.owner,
       expire: doc.expire,
@@ -322,6 +350,8 @@ export class LockProtocol {
       etag,
       expiresAt: new Date(writtenAt.getTime() + doc.expire * 1000),
     };
+    this.issued.add(lock);
+    return lock;
   }
 
   private lockFrom(key: string, seen: Observed): Lock {
@@ -338,8 +368,12 @@ export class LockProtocol {
     };
   }
 
-  /** Checks that `lock` is a held lock returned by this library. */
-  private heldLock(lock: Lock): Lock & { owner: string } {
+  /**
+   * Checks that `lock` is a held lock, and (unless `operation` is null, for a forced release)
+   * that this protocol handed it out: a state read with `inspect()` or taken from an error must
+   * not release or extend another owner's lock by mistake.
+   */
+  private heldLock(lock: Lock, operation: 'release' | 'extend' | null): Lock & { owner: string } {
     if (
       typeof lock !== 'object' || lock === null ||
       typeof lock.key !== 'string' || typeof lock.etag !== 'string' ||
@@ -349,6 +383,9 @@ export class LockProtocol {
     }
     if (lock.owner === null) {
       throw new InvalidLockArgumentError('lock', messages.invalidOption('lock', 'a held lock (this one is released: owner is null)', lock.owner));
+    }
+    if (operation !== null && !this.issued.has(lock)) {
+      throw new InvalidLockArgumentError('lock', messages.notIssued(operation));
     }
     return lock as Lock & { owner: string };
   }

@@ -66,6 +66,12 @@ export function classifyS3Error(error: unknown): ClassifiedFailure {
     return failure('fatal', 'The bucket does not exist: create it or fix the bucket name.');
   }
   if (status === 404 || code === 'NoSuchKey' || code === 'NotFound') return failure('not-found');
+  if (status === 501 || code === 'NotImplemented') {
+    return failure(
+      'fatal',
+      "The store does not implement a request header the lock needs (conditional writes: If-None-Match / If-Match). Use a store that has them, or opt in to { mode: 'write-wait-verify', wait: 1 }.",
+    );
+  }
   if (status === 409 || status === 429 || (status !== undefined && status >= 500)) {
     return failure('unknown');
   }
@@ -87,7 +93,9 @@ export function classifyS3Error(error: unknown): ClassifiedFailure {
   if (status === 403 || code === 'AccessDenied') {
     return failure(
       'fatal',
-      'Access denied: the identity needs s3:GetObject and s3:PutObject on the lock prefix (see the README for the IAM policy), and the bucket owner must match expectedBucketOwner if set.',
+      'Access denied: the identity needs s3:GetObject and s3:PutObject on the lock prefix, and s3:ListBucket on the bucket ' +
+        '(without it, AWS answers 403 instead of 404 for a lock that does not exist yet); see the README for the IAM policy. ' +
+        'If expectedBucketOwner is set, the bucket owner must match it.',
     );
   }
   if (status === 301 || code === 'PermanentRedirect') {

@@ -201,14 +201,14 @@ export class S3Store {
   }
 
   /** Throws unless `failure` is transient and attempts remain. */
-  throwUnlessRetryable(operation: string, objectKey: string, failure: ClassifiedFailure, attempt: number): void {
+  private throwUnlessRetryable(operation: string, objectKey: string, failure: ClassifiedFailure, attempt: number): void {
     if (failure.kind !== 'unknown' || attempt >= this.settings.maxAttempts) {
       throw this.storeError(operation, objectKey, failure);
     }
   }
 
   /** The error for a failure that ends an operation. */
-  storeError(operation: string, objectKey: string, failure: ClassifiedFailure): S3LockStoreError {
+  private storeError(operation: string, objectKey: string, failure: ClassifiedFailure): S3LockStoreError {
     return new S3LockStoreError(
       operation,
       messages.storeError(
@@ -245,6 +245,7 @@ export class S3Store {
   > {
     let dateHeader: string | undefined;
     let receivedAt = 0;
+    const sentAt = Date.now();
     const capture = (next: (a: unknown) => Promise<{ response: unknown }>) => async (args: unknown) => {
       const result = await next(args);
       dateHeader = (result.response as { headers?: Record<string, string> }).headers?.date;
@@ -256,7 +257,7 @@ export class S3Store {
       priority: 'low',
       name: 's3LockCaptureDate',
     });
-    const serverTime = () => this.clock.observe(dateHeader, receivedAt) ?? this.clock.now();
+    const serverTime = () => this.clock.observe(dateHeader, sentAt, receivedAt) ?? this.clock.now();
     try {
       const output = (await this.client.send(command as never, {
         abortSignal: AbortSignal.timeout(this.settings.requestTimeoutMs),

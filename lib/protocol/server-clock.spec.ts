@@ -8,15 +8,15 @@ describe('the store clock estimate', () => {
     const store = local + 600_000; // the store is 10 minutes ahead of this worker
     for (const fraction of [0, 250, 500, 750, 999]) {
       const at = store + fraction;
-      clock.observe(new Date(Math.floor(at / 1000) * 1000).toUTCString(), local + fraction);
+      clock.observe(new Date(Math.floor(at / 1000) * 1000).toUTCString(), local + fraction - 2, local + fraction);
     }
     expect(Math.abs(clock.now().getTime() - (store + (Date.now() - local)))).toBeLessThan(1000);
   });
 
   test('ignores missing or unparsable headers', () => {
     const clock = new ServerClock();
-    expect(clock.observe(undefined, Date.now())).toBeUndefined();
-    expect(clock.observe('not a date', Date.now())).toBeUndefined();
+    expect(clock.observe(undefined, Date.now(), Date.now())).toBeUndefined();
+    expect(clock.observe('not a date', Date.now(), Date.now())).toBeUndefined();
     expect(Math.abs(clock.now().getTime() - Date.now())).toBeLessThan(50);
   });
 });

@@ -3,8 +3,9 @@
  * Lock expiry is judged by the store's clock only; this worker's clock is used for nothing but
  * measuring short intervals and for estimating the store's time when it writes `lock_time`.
  *
- * Each header bounds the offset (store time minus local time): at the moment the answer
- * arrives the store's time is at least the header's second and less than a second past it.
+ * Each header bounds the offset (store time minus local time): the store stamped the header at
+ * some local time between sending the request and receiving the answer, when its own time was
+ * within the header's second.
  * The bounds of successive answers are intersected, so the estimate tightens and stays steady;
  * if they stop overlapping (a local clock step), it starts over from the newest answer.
  */
@@ -13,13 +14,16 @@ export class ServerClock {
   private upperMs = 0;
   private seen = false;
 
-  /** Records a `Date` header received at local time `receivedAtMs`; returns the parsed time. */
-  observe(dateHeader: string | undefined, receivedAtMs: number): Date | undefined {
+  /**
+   * Records a `Date` header of an answer to a request sent at local time `sentAtMs` and
+   * received at `receivedAtMs`; returns the parsed time.
+   */
+  observe(dateHeader: string | undefined, sentAtMs: number, receivedAtMs: number): Date | undefined {
     if (!dateHeader) return undefined;
     const serverMs = Date.parse(dateHeader);
     if (Number.isNaN(serverMs)) return undefined;
     const lower = serverMs - receivedAtMs;
-    const upper = lower + 1000;
+    const upper = serverMs + 1000 - sentAtMs;
     if (this.seen && lower <= this.upperMs && upper >= this.lowerMs) {
       this.lowerMs = Math.max(this.lowerMs, lower);
       this.upperMs = Math.min(this.upperMs, upper);

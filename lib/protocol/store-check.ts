@@ -12,41 +12,50 @@ export const PROBE_FOLDER = '.s3-lock-store-check/';
  * Verifies that the store enforces conditional writes, on a probe object of its own under the
  * prefix (removed afterwards), and learns which ETag form `If-Match` takes there:
  *
- * 1. create the probe with `If-None-Match: *`: written;
- * 2. create it again: must be refused (412), or the store ignores `If-None-Match`;
- * 3. replace it with `If-Match` on an ETag it never had: must be refused, or it ignores `If-Match`;
- * 4. replace it with `If-Match` on its real ETag: must be written.
+ * 1. read the probe key: a 404 (a 403 here means missing permissions, said clearly);
+ * 2. create the probe with `If-None-Match: *`: written;
+ * 3. create it again: must be refused (412), or the store ignores `If-None-Match`;
+ * 4. replace it with `If-Match` on its real ETag: must be written (this learns the ETag form);
+ * 5. replace it with `If-Match` on an ETag it never had, in that form: must be refused, or the
+ *    store ignores `If-Match`.
  *
- * In `write-wait-verify` mode only reachability and permissions are checked (one read).
+ * In `write-wait-verify` mode only reachability and permissions are checked (step 1).
  */
 export async function verifyStore(store: S3Store, prefix: string, mode: S3LockMode): Promise<void> {
   const probeKey = `${prefix}${PROBE_FOLDER}${randomId()}`;
-  if (mode === 'write-wait-verify') {
-    await store.read(probeKey);
-    return;
-  }
-  const body = '{}';
+  await store.read(probeKey);
+  if (mode === 'write-wait-verify') return;
+  const body = JSON.stringify({ 's3-lock-store-check': randomId() });
   const meta = {};
   try {
-    const created = expectWritten(probeKey, store, await store.create(probeKey, body, meta));
+    const created = await store.create(probeKey, body, meta);
+    if (created.outcome !== 'written' && (await store.read(probeKey)).object?.body !== body) {
+      // Not even our own probe landed (a 412 after an SDK retry of a landed create is fine).
+      throw probeFailed(store, probeKey, created);
+    }
     if ((await store.create(probeKey, body, meta)).outcome === 'written') {
       throw new UnsupportedStoreError('if-none-match', messages.storeIgnores('If-None-Match', store.bucket, probeKey));
     }
+    const current = await store.read(probeKey);
+    const replaced = await store.replace(probeKey, current.object?.etag ?? '', body, meta);
+    if (replaced.outcome !== 'written') throw probeFailed(store, probeKey, replaced);
     const bogus = '"00000000000000000000000000000000"';
     if ((await store.replace(probeKey, bogus, body, meta)).outcome === 'written') {
       throw new UnsupportedStoreError('if-match', messages.storeIgnores('If-Match', store.bucket, probeKey));
     }
-    const current = await store.read(probeKey);
-    expectWritten(probeKey, store, await store.replace(probeKey, current.object?.etag ?? created, body, meta));
+  } catch (error) {
+    if (error instanceof S3LockStoreError && error.statusCode === 501) {
+      throw new UnsupportedStoreError('if-none-match', messages.storeLacksConditionalWrites(store.bucket, probeKey));
+    }
+    throw error;
   } finally {
-    await store.deleteProbe(probeKey).catch(() => undefined);
+    await store.deleteProbe(probeKey);
   }
 }
 
-function expectWritten(probeKey: string, store: S3Store, result: WriteResult): string {
-  if (result.outcome === 'written') return result.etag;
+function probeFailed(store: S3Store, probeKey: string, result: WriteResult): S3LockStoreError {
   const detail = result.outcome === 'unknown' ? result.failure.detail : 'refused with 412 on a fresh key';
-  throw new S3LockStoreError(
+  return new S3LockStoreError(
     'PutObject',
     messages.storeError('PutObject', store.bucket, probeKey, detail, 'The store check could not write its probe object; check the store and retry.'),
     result.outcome === 'unknown' ? result.failure.status : 412,

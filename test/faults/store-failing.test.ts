@@ -75,7 +75,7 @@ describe('when S3 keeps failing', () => {
     try {
       const error = await failure(service.onModuleInit());
       expect(error.message).toMatch(/ECONNREFUSED/);
-      expect(error.message).toMatch(/check the store/);
+      expect(error.message).toMatch(/unreachable/);
     } finally {
       client.destroy();
       await proxy.close();
