@@ -47,12 +47,12 @@ describe('release and extend when the conditional write fails', () => {
   });
 
   test('a release stalled past requestTimeoutMs (landed, no answer): settled by re-reading', async () => {
-    f = await faultFixture('frelease-stall', { requestTimeoutMs: 300 });
+    f = await faultFixture('frelease-stall', { requestTimeoutMs: 1000 });
     const lock = await f.service.acquire('job', { owner: 'bob', expire: 30 });
     f.proxy.add({ match: { operation: 'PutObject', header: 'if-match' }, action: { kind: 'stall' } });
     const started = Date.now();
     expect((await f.service.release(lock)).owner).toBeNull();
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(6000);
     await expectReleased(lock.token);
   });
 

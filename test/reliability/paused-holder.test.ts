@@ -25,7 +25,7 @@ describe('a holder paused (SIGSTOP) for longer than expire, then resumed', () =>
     const ledger = join(mkdtempSync(join(tmpdir(), 's3lock-paused-')), 'ledger.txt');
     const { service: rival, prefix } = testService('paused-holder');
     const direct = testClient();
-    const worker = startWorker({ mode: 'cycles', prefix, key: 'job', expire: 2, cycles: 1, holdMs: 500, ledger, timeLimitMs: 30_000 });
+    const worker = startWorker({ mode: 'cycles', prefix, key: 'job', expire: 3, cycles: 1, holdMs: 2500, ledger, timeLimitMs: 30_000 });
     try {
       const line = await waitFor(
         () => (existsSync(ledger) ? readFileSync(ledger, 'utf8').split('\n').find((l) => l.startsWith('acquire')) : undefined),
