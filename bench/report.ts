@@ -118,7 +118,7 @@ export function scaleTable(f: Figures): string {
     ['acquire all', `${s.acquireAllMs.toFixed(0)} ms; requests meanwhile: ${formatTally(s.acquireTally)}`],
     ['extension requests/s', `${s.extendRequestsPerSecond} (expected ${s.expectedExtendRequestsPerSecond}) over ${s.holdSeconds} s`],
     ['extension PUT latency under that load', `p50 ${s.extendP50Ms} ms, p95 ${s.extendP95Ms} ms`],
-    ['locks lost / released at the end', `${s.lost} / ${s.released} of ${s.keys} (release all: ${s.releaseAllMs.toFixed(0)} ms)`],
+    ['locks lost / released at the end', `${s.lost} / ${s.released} of ${s.keys} (release all: ${s.releaseAllMs.toFixed(0)} ms${s.unfinished ? `, ${s.unfinished} unfinished after the time limit` : ''})`],
     ['timers alive while holding', `${s.timersInUse}`],
     ['memory while holding', `heap +${s.memory.heapUsedMiB} MiB (${s.memory.heapBytesPerKey} B/key), rss +${s.memory.rssMiB} MiB${s.memory.gcExposed ? '' : ' (no --expose-gc)'}`],
   ]);
