@@ -131,14 +131,16 @@ async function main(): Promise<void> {
       'Goals:',
       goalsTable(goals),
     ];
-    process.stdout.write(`${sections.join('\n')}\n`);
+    const text = `${sections.join('\n')}\n`;
+    process.stdout.write(text);
 
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(
       out,
       `${JSON.stringify({ date: new Date().toISOString(), size, seconds, machine: { ...machine(), loadAverage1mAtStart: loadAtStart }, settings, goals, ...figures }, null, 2)}\n`,
     );
-    step(`figures written to ${out}`);
+    writeFileSync(out.replace(/(\.json)?$/, '.txt'), text);
+    step(`figures written to ${out} (tables: .txt next to it)`);
   } finally {
     probe.uninstall();
     const deleted = await deletePrefix(admin, prefix).catch(() => 0);
