@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpus, release, totalmem, type } from 'node:os';
+import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import type { FaultRunResult } from './fault-run.js';
 
 /** The machine a run happened on, for the report. */
@@ -14,6 +14,7 @@ export function machine(): string {
     `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM`,
     `${type()} ${release()}, Node ${process.version}`,
     `S3: ${store} (local, single node, memstore), reached through the fault proxy on 127.0.0.1`,
+    `load average at the end of the run ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (1 / 5 / 15 min; other work shares the machine)`,
   ].join('; ');
 }
 
