@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { AlreadyLockedError, type Lock } from '../../lib/index.js';
+import { AlreadyLockedError, type Lock, S3LockStoreError } from '../../lib/index.js';
 import { type FaultFixture, faultFixture } from '../support/fault-fixture.js';
 import { S3_FAULTS } from '../support/fault-proxy.js';
 
@@ -182,5 +182,26 @@ describe('acquire when the conditional write fails', () => {
     expect(late).toMatchObject({ action: 'delay', upstreamStatus: 412 });
     expect((await f.raw('job'))?.etag.replace(/"/g, '')).toBe(lock.etag.replace(/"/g, ''));
     await expectHeldBy(lock, 'bob');
+  });
+
+  test('losing every race to a fast-churning rival (S3 healthy): gives up after maxAttempts saying so, holds nothing', async () => {
+    f = await faultFixture('fcontention');
+    await f.rival.release(await f.rival.acquire('job', { owner: 'carol', expire: 30 }));
+    // Before each of bob's writes reaches S3, the rival takes the lock and releases it again:
+    // every write of bob's gets 412, and every re-read shows the lock free.
+    f.proxy.add({
+      match: { operation: 'PutObject' },
+      times: Infinity,
+      action: {
+        kind: 'hook',
+        run: async () => void (await f.rival.release(await f.rival.acquire('job', { owner: 'carol', expire: 30 }))),
+      },
+    });
+    const outcome = await f.service.acquire('job', { owner: 'bob', expire: 30 }).catch((e: unknown) => e);
+    expect(f.proxy.recorded('PutObject').map((r) => r.upstreamStatus)).toEqual([412, 412, 412, 412, 412]);
+    expect(outcome).toBeInstanceOf(S3LockStoreError);
+    expect((outcome as Error).message).toMatch(/heavy contention/);
+    expect((outcome as Error).message).not.toMatch(/store is failing/);
+    expect(await f.raw('job')).toMatchObject({ owner: null });
   });
 });
