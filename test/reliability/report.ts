@@ -44,8 +44,8 @@ function notes(result: FaultRunResult): string {
   if ((result.errors.S3LockStoreError ?? 0) > 0) {
     out.push(
       '`S3LockStoreError` counts both real give-ups (the store failing through all of `maxAttempts`, e.g. during the ' +
-        'outage) and a worker losing `maxAttempts` races in a row to other workers while S3 was healthy, which the ' +
-        'library reports as "the store is failing" (the other known issue in the same file).',
+        'outage) and a worker losing `maxAttempts` races in a row to other workers while S3 was healthy ("heavy ' +
+        'contention"): eight processes hammering one key with no pause between cycles is far harsher than cron jobs.',
     );
   }
   return out.map((n) => `${n}\n`).join('\n');

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { type FaultFixture, faultFixture } from '../../support/fault-fixture.js';
 
 /**
- * Faults the protocol does not handle well yet (see docs/drafts/reliability.md, "Known issues").
- * Not matched by jest's `npm test` pattern; run with jest.pending.config.js.
+ * Faults the protocol does not handle well yet. Not matched by jest's `npm test` pattern; run
+ * with jest.pending.config.js (see its header). Move a test to test/faults/ once it passes.
  */
 describe('pending: protocol bugs found by fault injection', () => {
   let f: FaultFixture;
