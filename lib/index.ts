@@ -4,7 +4,5 @@ export * from './s3-lock.constants.js';
 export { S3LockService } from './s3-lock.service.js';
 export * from './decorators/index.js';
 export * from './interceptors/index.js';
-export * from './interfaces/s3-lock-module-options.interface.js';
 export { S3LockModule } from './s3-lock.module.js';
-export { S3_LOCK_OPTIONS } from './s3-lock.module-definition.js';
 export { currentS3Lock, type S3LockRunContext } from './s3-lock.context.js';

@@ -10,7 +10,6 @@ import type {
 import { validExpire, validInteger, validWait } from './protocol/validation.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS } from './s3-lock.internal-constants.js';
 import { messages } from './s3-lock.messages.js';
-import { nestMessages } from './s3-lock.nest-messages.js';
 
 /** The module-wide settings of decorated calls, defaults applied and checked. */
 export interface ResolvedRunDefaults {
@@ -62,7 +61,7 @@ export function resolveRunDefaults(options: S3LockModuleOptions): ResolvedRunDef
 export function checkDecoratorOptions(options: WithS3LockOptions): Readonly<WithS3LockOptions> {
   const { key } = options;
   if (!(typeof key === 'function' || (typeof key === 'string' && key.length > 0))) {
-    throw new InvalidLockArgumentError('key', nestMessages.badKeyOption(key));
+    throw new InvalidLockArgumentError('key', messages.badKeyOption(key));
   }
   return Object.freeze({ ...checkRunOptions(options), key });
 }

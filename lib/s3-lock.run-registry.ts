@@ -14,7 +14,7 @@ import type {
 } from './interfaces/s3-lock-module-options.interface.js';
 import { S3_LOCK_LOGGER_CONTEXT } from './s3-lock.internal-constants.js';
 import { S3_LOCK_OPTIONS } from './s3-lock.module-definition.js';
-import { nestMessages } from './s3-lock.nest-messages.js';
+import { messages } from './s3-lock.messages.js';
 import type { LockedRun } from './s3-lock.run.js';
 import { resolveRunDefaults, type ResolvedRunDefaults } from './s3-lock.run-options.js';
 
@@ -60,7 +60,7 @@ export class S3LockRunRegistry implements BeforeApplicationShutdown, OnApplicati
     try {
       hook.call(this.defaults.events, event);
     } catch (error) {
-      this.logger.warn(nestMessages.hookFailed(name, error));
+      this.logger.warn(messages.hookFailed(name, error));
     }
   }
 
@@ -71,7 +71,7 @@ export class S3LockRunRegistry implements BeforeApplicationShutdown, OnApplicati
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
     if (this.running.size === 0) return;
-    for (const { run } of this.running) run.abort(new S3LockError(nestMessages.abortedForShutdown(run.lock.key)));
+    for (const { run } of this.running) run.abort(new S3LockError(messages.abortedForShutdown(run.lock.key)));
     const abandon = new AbortController();
     await Promise.race([
       Promise.all([...this.running].map((t) => t.settled)),
@@ -89,7 +89,7 @@ export class S3LockRunRegistry implements BeforeApplicationShutdown, OnApplicati
     this.closing = true;
     await Promise.all(
       [...this.running].map(async ({ run, method }) => {
-        if (await run.releaseNow()) this.logger.warn(nestMessages.releasedAtShutdown(run.lock.key, method));
+        if (await run.releaseNow()) this.logger.warn(messages.releasedAtShutdown(run.lock.key, method));
       }),
     );
   }

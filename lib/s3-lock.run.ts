@@ -3,7 +3,7 @@ import { LockLostError } from './errors/lock-lost.error.js';
 import { S3LockError } from './errors/s3-lock.error.js';
 import type { Lock } from './interfaces/lock.interface.js';
 import type { S3LockRunContext } from './s3-lock.context.js';
-import { nestMessages } from './s3-lock.nest-messages.js';
+import { messages } from './s3-lock.messages.js';
 import type { S3LockService } from './s3-lock.service.js';
 
 /** How a run ended, for the log and the `released` event. */
@@ -101,7 +101,7 @@ export class LockedRun implements S3LockRunContext {
         this.current = await this.service.release(this.current);
         return 'released';
       } catch (error) {
-        this.listener.warn(nestMessages.releaseFailed(this.method, this.current.key, error));
+        this.listener.warn(messages.releaseFailed(this.method, this.current.key, error));
         return 'not-held';
       }
     });
@@ -121,7 +121,7 @@ export class LockedRun implements S3LockRunContext {
         this.current = await this.service.release(this.current);
         return true;
       } catch (error) {
-        this.listener.warn(nestMessages.releaseFailed(this.method, this.current.key, error));
+        this.listener.warn(messages.releaseFailed(this.method, this.current.key, error));
         return false;
       }
     });
@@ -137,7 +137,7 @@ export class LockedRun implements S3LockRunContext {
       if (error instanceof LockLostError) {
         this.lose(error);
       } else {
-        this.listener.warn(nestMessages.extendFailed(this.current.key, error));
+        this.listener.warn(messages.extendFailed(this.current.key, error));
       }
     }
   }
@@ -151,7 +151,7 @@ export class LockedRun implements S3LockRunContext {
     const deadline = writeStartedAt + this.current.expire * 1000;
     this.expiryTimer = setTimeout(() => {
       // Not necessarily taken over: the final release stays conditional and may still succeed.
-      if (this.held) this.lose(new S3LockError(nestMessages.expiredWhileRunning(this.current.key, this.current.expire)), true);
+      if (this.held) this.lose(new S3LockError(messages.expiredWhileRunning(this.current.key, this.current.expire)), true);
     }, Math.max(0, deadline - performance.now()));
     this.expiryTimer.unref();
   }

@@ -10,7 +10,7 @@ import {
   S3_LOCK_INTERCEPTOR_PROPERTY,
   S3_LOCK_OPTIONS_METADATA,
 } from '../s3-lock.internal-constants.js';
-import { nestMessages } from '../s3-lock.nest-messages.js';
+import { messages } from '../s3-lock.messages.js';
 import { checkDecoratorOptions } from '../s3-lock.run-options.js';
 import { copyMethodMetadata } from './copy-method-metadata.js';
 
@@ -65,12 +65,12 @@ export function WithS3Lock(
   return (target, propertyKey, descriptor) => {
     const where = `${typeof target === 'function' ? target.name : target.constructor.name}.${String(propertyKey)}`;
     const original: unknown = descriptor.value;
-    if (typeof original !== 'function') throw new TypeError(nestMessages.notAMethod(where));
-    if (typeof target === 'function') throw new TypeError(nestMessages.staticMethod(where));
+    if (typeof original !== 'function') throw new TypeError(messages.notAMethod(where));
+    if (typeof target === 'function') throw new TypeError(messages.staticMethod(where));
 
     const wrapper = function (this: WithInterceptor | undefined, ...args: unknown[]): Promise<unknown> {
       const interceptor = this?.[S3_LOCK_INTERCEPTOR_PROPERTY];
-      if (!interceptor) return Promise.reject(new S3LockError(nestMessages.notCreatedByNest(where)));
+      if (!interceptor) return Promise.reject(new S3LockError(messages.notCreatedByNest(where)));
       return interceptor.run({
         instance: this as object,
         method: where,

@@ -21,7 +21,7 @@ import type {
 } from '../interfaces/s3-lock-module-options.interface.js';
 import { runInS3LockContext } from '../s3-lock.context.js';
 import { S3_LOCK_LOGGER_CONTEXT } from '../s3-lock.internal-constants.js';
-import { nestMessages } from '../s3-lock.nest-messages.js';
+import { messages } from '../s3-lock.messages.js';
 import { LockedRun, type RunEnd } from '../s3-lock.run.js';
 import { S3LockRunRegistry } from '../s3-lock.run-registry.js';
 import { resolveRunOptions, type ResolvedRunOptions } from '../s3-lock.run-options.js';
@@ -69,7 +69,7 @@ export class S3LockInterceptor implements NestInterceptor {
   ) {
     // Nest creates this interceptor in every module with a @WithS3Lock method: failing here
     // makes a missing S3LockModule a startup error with a clear message.
-    if (!service || !registry) throw new S3LockError(nestMessages.moduleMissing());
+    if (!service || !registry) throw new S3LockError(messages.moduleMissing());
     this.service = service;
     this.registry = registry;
   }
@@ -96,7 +96,7 @@ export class S3LockInterceptor implements NestInterceptor {
     const options = this.optionsOf(call.options);
     const key = this.keyOf(call, options);
     if (this.registry.isClosing) {
-      this.logger.warn(nestMessages.shuttingDown(call.method, key));
+      this.logger.warn(messages.shuttingDown(call.method, key));
       return undefined;
     }
     const writeStartedAt = performance.now();
@@ -109,8 +109,8 @@ export class S3LockInterceptor implements NestInterceptor {
     }
     if (this.registry.isClosing) {
       // Shutdown began while the lock was being taken: give it back rather than start a run.
-      this.logger.warn(nestMessages.shuttingDown(call.method, key));
-      await this.service.release(lock).catch((error: unknown) => this.logger.warn(nestMessages.releaseFailed(call.method, key, error)));
+      this.logger.warn(messages.shuttingDown(call.method, key));
+      await this.service.release(lock).catch((error: unknown) => this.logger.warn(messages.releaseFailed(call.method, key, error)));
       return undefined;
     }
     const run = new LockedRun(this.service, call.method, lock, writeStartedAt, options.autoExtend, {
@@ -122,7 +122,7 @@ export class S3LockInterceptor implements NestInterceptor {
 
   /** Called when the lock was taken, just before the method runs. Logs and emits `acquired`. */
   protected onAcquired(event: S3LockRunEvent): void {
-    this.logger.debug(nestMessages.acquired(event.method, event.key, event.lock?.token));
+    this.logger.debug(messages.acquired(event.method, event.key, event.lock?.token));
     this.registry.emit('acquired', event);
   }
 
@@ -132,7 +132,7 @@ export class S3LockInterceptor implements NestInterceptor {
    * `undefined` (`'skip'`) or rethrows the `AlreadyLockedError` (`'throw'`).
    */
   protected onLocked(error: AlreadyLockedError, call: S3LockedCall, options: ResolvedRunOptions): unknown {
-    this.logger.debug(nestMessages.skipped(call.method, { ...error.lock, owner: error.holder }));
+    this.logger.debug(messages.skipped(call.method, { ...error.lock, owner: error.holder }));
     this.registry.emit('skipped', { key: error.key, method: call.method, holder: error.holder });
     if (options.onLocked === 'throw') throw error;
     return undefined;
@@ -143,19 +143,19 @@ export class S3LockInterceptor implements NestInterceptor {
    * for `minHold` (`'held'`). Not called when the lock had been lost. Emits `released`.
    */
   protected onReleased(event: S3LockRunEvent, end: Exclude<RunEnd, 'not-held'>): void {
-    this.logger.debug(nestMessages.finished(event.method, event.key, event.durationMs ?? 0, end));
+    this.logger.debug(messages.finished(event.method, event.key, event.durationMs ?? 0, end));
     this.registry.emit('released', event);
   }
 
   /** Called when the lock was lost while the method ran (its signal is aborted). Logs and emits `lost`. */
   protected onLost(event: S3LockRunEvent): void {
-    this.logger.warn(nestMessages.lost(event.method, event.key, event.error));
+    this.logger.warn(messages.lost(event.method, event.key, event.error));
     this.registry.emit('lost', event);
   }
 
   /** The HTTP answer to a lock conflict: 409, without the holder's name. */
   protected toHttpException(_error: AlreadyLockedError): HttpException {
-    return new ConflictException(nestMessages.conflict());
+    return new ConflictException(messages.conflict());
   }
 
   private async runHolding(run: LockedRun, call: S3LockedCall, options: ResolvedRunOptions): Promise<unknown> {
@@ -191,7 +191,7 @@ export class S3LockInterceptor implements NestInterceptor {
     if (typeof options.key === 'string') return options.key;
     const key = options.key(call.args, call.instance);
     if (typeof key !== 'string' || key.length === 0) {
-      throw new InvalidLockArgumentError('key', nestMessages.badKeyResult(call.method, key));
+      throw new InvalidLockArgumentError('key', messages.badKeyResult(call.method, key));
     }
     return key;
   }
