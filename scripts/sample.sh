@@ -25,11 +25,7 @@ if stale sample/dist/main.js sample dist/index.d.ts; then
 fi
 
 if [ -z "${S3_ENDPOINT:-}" ] && [ -z "${AWS_ENDPOINT_URL_S3:-}" ] && [ -z "${S3_LOCK_BUCKET:-}" ]; then
-  if ! bash scripts/local-s3.sh status >/dev/null 2>&1; then
-    bash scripts/local-s3.sh start
-    trap 'bash scripts/local-s3.sh stop' EXIT
-  fi
-  eval "$(bash scripts/local-s3.sh env)"
+  . scripts/use-local-s3.sh
 fi
 # The SDK reads AWS_ENDPOINT_URL_S3; S3_ENDPOINT is the name the project's scripts use.
 if [ -n "${S3_ENDPOINT:-}" ] && [ -z "${AWS_ENDPOINT_URL_S3:-}" ]; then

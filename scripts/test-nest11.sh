@@ -28,13 +28,7 @@ if [ "$(cat "$stamp" 2>/dev/null || true)" != "${PACKAGES[*]}" ]; then
   echo "${PACKAGES[*]}" >"$stamp"
 fi
 
-if [ -z "${S3_ENDPOINT:-}" ]; then
-  if ! bash scripts/local-s3.sh status >/dev/null 2>&1; then
-    bash scripts/local-s3.sh start
-    trap 'bash scripts/local-s3.sh stop' EXIT
-  fi
-  eval "$(bash scripts/local-s3.sh env)"
-fi
+[ -n "${S3_ENDPOINT:-}" ] || . scripts/use-local-s3.sh
 export S3_BUCKET="${S3_BUCKET:-s3-lock-test}"
 
 NEST_MODULES_DIR="$PWD/$NEST11_DIR/node_modules" NEST_MAJOR=11 \

@@ -12,13 +12,7 @@ cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
 # The seed-compatibility test parses our documents with a real Python, as the origin design does.
 command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3-minimal; }
 
-if [ -z "${S3_ENDPOINT:-}" ]; then
-  if ! bash scripts/local-s3.sh status >/dev/null 2>&1; then
-    bash scripts/local-s3.sh start
-    trap 'bash scripts/local-s3.sh stop' EXIT
-  fi
-  eval "$(bash scripts/local-s3.sh env)"
-fi
+[ -n "${S3_ENDPOINT:-}" ] || . scripts/use-local-s3.sh
 export S3_BUCKET="${S3_BUCKET:-s3-lock-test}"
 
 npx --no-install tsc -p tsconfig.json --noEmit
