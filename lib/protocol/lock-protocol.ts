@@ -248,6 +248,7 @@ export class LockProtocol {
     const body = encodeDocument(change.doc);
     const metadata = encodeMetadata({ token: held.token, writeId });
     let last = 'no answer';
+    let sawUnknown = false;
     for (let attempt = 1; attempt <= this.settings.maxAttempts; attempt++) {
       const result =
         this.settings.mode === 'conditional'
@@ -258,18 +259,39 @@ export class LockProtocol {
       }
       if (result.outcome === 'unknown') {
         last = result.failure.detail;
+        sawUnknown = true;
         await backoff(attempt);
       }
       const seen = await this.observe(held.key, objectKey);
       const landed = this.ownWrite(held.key, objectKey, seen, writeId);
       if (landed) return landed;
       if (!seen.object || bareEtag(seen.object.etag) !== bareEtag(held.etag)) {
+        if (change.operation === 'release' && sawUnknown && this.stillLive(held, seen)) {
+          // Our lock was live, so no other writer could take it: the release that went unheard
+          // landed, and someone acquired the freed lock before this read.
+          this.debug(`release "${held.key}": landed unheard; the key has changed hands since`);
+          return this.releasedState(held, change.doc);
+        }
         const current = seen.object ? this.lockFrom(held.key, seen) : null;
         this.settings.logger.warn(messages.staleRelease(held, current));
         throw new LockLostError(held, current);
       }
     }
     throw new S3LockStoreError('PutObject', messages.outcomeUnknown(change.operation, held.key, this.settings.maxAttempts, last), undefined, undefined);
+  }
+
+  /**
+   * Whether `held` could not yet count as expired for anyone at the time of `seen`, by the
+   * store's clock, with a second of margin for the estimate of when it was written.
+   */
+  private stillLive(held: Lock, seen: Observed): boolean {
+    return seen.serverTime.getTime() < held.expiresAt.getTime() - 1000;
+  }
+
+  /** The released state of `held` when it was overwritten before it could be read back. */
+  private releasedState(held: Lock, doc: LockDocument): Lock {
+    const lock: Lock = { ...held, owner: null, releaseTime: parseTime(doc.release_time!), etag: '' };
+    return lock;
   }
 
   /** A conditional write of a new state over what `seen` showed. */

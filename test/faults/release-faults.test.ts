@@ -78,4 +78,20 @@ describe('release and extend when the conditional write fails', () => {
     expect(await f.raw('job')).toMatchObject({ owner: 'carol', token: carol.token });
     expect(f.logger.warnings().join('\n')).toContain('carol');
   });
+
+  test('a release that landed unheard is not reported as lost when the key changed hands before the re-read', async () => {
+    f = await faultFixture('f-release-landed');
+    const lock = await f.service.acquire('job', { owner: 'bob', expire: 30 });
+    f.proxy.add({ match: { operation: 'PutObject', header: 'if-match' }, action: { kind: 'drop-response' } });
+    // Between the lost answer and the library's re-read, a rival takes the (released) lock.
+    f.proxy.add({
+      match: { operation: 'GetObject' },
+      action: { kind: 'hook', run: async () => void (await f.rival.acquire('job', { owner: 'carol', expire: 30 })) },
+    });
+    const outcome = await f.service.release(lock).catch((e: unknown) => e);
+    // The release landed (carol could only take it because it did: bob's lock had 30 s left).
+    expect(outcome).toMatchObject({ owner: null, token: lock.token });
+    expect(f.logger.warnings()).toEqual([]);
+    expect(await f.raw('job')).toMatchObject({ owner: 'carol' });
+  });
 });
