@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { benchService } from '../env.js';
 import type { SleepProbe } from '../sleep-probe.js';
 import { RequestCounter, type RequestTally, mergeTally } from '../request-counter.js';
@@ -83,7 +84,7 @@ export async function runContention(
           const result = await service.runExclusive(key, undefined, async () => {
             winners.push(c);
             decide();
-            await Promise.race([allDecided, new Promise((resolve) => setTimeout(resolve, HOLD_LIMIT_MS))]);
+            await Promise.race([allDecided, delay(HOLD_LIMIT_MS, undefined, { ref: false })]);
           });
           if (!result.ran) decide();
         } catch (error) {

@@ -136,7 +136,7 @@ export async function runScale(prefix: string, settings: ScaleSettings): Promise
       gates.slice(i, i + concurrency).forEach((g) => g.open());
       const left = RELEASE_LIMIT_MS - (nowMs() - releaseStart);
       const batch = calls.slice(i, i + concurrency).map((c) => c.then(() => true));
-      const done = await Promise.all(batch.map((c) => Promise.race([c, delay(Math.max(0, left), false)])));
+      const done = await Promise.all(batch.map((c) => Promise.race([c, delay(Math.max(0, left), false, { ref: false })])));
       unfinished += done.filter((d) => !d).length;
     }
     const releaseAllMs = nowMs() - releaseStart;
