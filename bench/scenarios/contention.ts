@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { benchService } from '../env.js';
 import type { SleepProbe } from '../sleep-probe.js';
 import { RequestCounter, type RequestTally, mergeTally } from '../request-counter.js';
@@ -84,7 +83,10 @@ export async function runContention(
           const result = await service.runExclusive(key, undefined, async () => {
             winners.push(c);
             decide();
-            await Promise.race([allDecided, delay(HOLD_LIMIT_MS, undefined, { ref: false })]);
+            // A global timer, not node:timers/promises: the sleep probe must count the library's sleeps only.
+            let limit: NodeJS.Timeout | undefined;
+            await Promise.race([allDecided, new Promise((resolve) => (limit = setTimeout(resolve, HOLD_LIMIT_MS).unref()))]);
+            clearTimeout(limit);
           });
           if (!result.ran) decide();
         } catch (error) {
