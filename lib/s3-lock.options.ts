@@ -86,13 +86,16 @@ export function resolveOptions(options: S3LockServiceOptions): ResolvedS3LockOpt
  * An S3 client from the AWS SDK's default chain (environment, shared config, instance role),
  * with `config` on top. A custom endpoint (`config.endpoint`, `AWS_ENDPOINT_URL_S3` or
  * `AWS_ENDPOINT_URL`) gets path-style addressing unless `forcePathStyle` says otherwise, since
- * most S3-compatible stores need it.
+ * most S3-compatible stores need it. The SDK's own retries are off (`maxAttempts: 1`) unless
+ * `config` sets them: the lock protocol retries reads and settles unknown write outcomes itself,
+ * and an SDK retry of a conditional write only adds a request (and a 412) after a race.
  */
 export function createClient(config: S3ClientConfig = {}): S3Client {
   const customEndpoint =
     config.endpoint !== undefined ||
     Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL);
   return new S3Client({
+    maxAttempts: 1,
     ...(customEndpoint ? { forcePathStyle: true } : {}),
     ...config,
   });

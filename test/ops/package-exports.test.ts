@@ -46,4 +46,16 @@ describe('the package entry points', () => {
     });
     expect(JSON.parse(stdout)).toEqual(['function', 'function']);
   });
+
+  test('a CommonJS app (Nest 11 style) can require() the package: Node >= 20.19 loads its ESM build', async () => {
+    const script =
+      "const lib = require('nestjs-s3-lock');" +
+      'console.log(JSON.stringify([typeof lib.S3LockService, typeof lib.S3LockModule, typeof lib.WithS3Lock]));';
+    const stdout = await new Promise<string>((done, fail) => {
+      execFile(process.execPath, ['--input-type=commonjs', '-e', script], { cwd: root, env: { ...process.env, NODE_NO_WARNINGS: '1' } }, (error, out, err) =>
+        error ? fail(new Error(`${error.message}\n${err}`)) : done(out),
+      );
+    });
+    expect(JSON.parse(stdout)).toEqual(['function', 'function', 'function']);
+  });
 });
