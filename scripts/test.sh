@@ -16,6 +16,7 @@ command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq 
 export S3_BUCKET="${S3_BUCKET:-s3-lock-test}"
 
 npx --no-install tsc -p tsconfig.json --noEmit
+npx --no-install eslint .
 # dist/ is what child processes in the tests (workers, apps, the CLI) run.
 npx --no-install tsc -p tsconfig.build.json
 NODE_OPTIONS="${NODE_OPTIONS:-} --experimental-vm-modules --no-warnings=ExperimentalWarning" \
