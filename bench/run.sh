@@ -12,11 +12,7 @@ cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
 [ -x node_modules/.bin/tsc ] || npm ci --no-audit --no-fund
 
 if [ -z "${S3_ENDPOINT:-}" ]; then
-  if ! bash scripts/local-s3.sh status >/dev/null 2>&1; then
-    bash scripts/local-s3.sh start
-    trap 'bash scripts/local-s3.sh stop' EXIT
-  fi
-  eval "$(bash scripts/local-s3.sh env)"
+  . scripts/use-local-s3.sh
   store="local Ceph RGW $(radosgw --version 2>/dev/null | awk '{print $3}')"
   if grep -q 'tcp_nodelay=1' "${LOCAL_S3_DIR:-.local-s3}/ceph.conf" 2>/dev/null; then
     export BENCH_STORE="$store, tcp_nodelay=1"
