@@ -17,6 +17,15 @@ function importsOf(file: string): { relative: string[]; packages: string[] } {
   };
 }
 
+/** Runs `script` in a fresh Node process from the package root, as a user's code would run; its stdout. */
+function runAsUser(inputType: 'module' | 'commonjs', script: string): Promise<string> {
+  return new Promise((done, fail) => {
+    execFile(process.execPath, [`--input-type=${inputType}`, '-e', script], { cwd: root, env: { ...process.env, NODE_NO_WARNINGS: '1' } }, (error, out, err) =>
+      error ? fail(new Error(`${error.message}\n${err}`)) : done(out),
+    );
+  });
+}
+
 describe('the package entry points', () => {
   test('the main entry never loads @nestjs/terminus (an optional peer dependency)', () => {
     const seen = new Set<string>();
@@ -39,23 +48,13 @@ describe('the package entry points', () => {
     const script =
       "const h = await import('nestjs-s3-lock/health'); const t = await import('nestjs-s3-lock/testing');" +
       'console.log(JSON.stringify([typeof h.S3LockHealthIndicator, typeof t.InMemoryS3Client]));';
-    const stdout = await new Promise<string>((done, fail) => {
-      execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: root, env: { ...process.env, NODE_NO_WARNINGS: '1' } }, (error, out, err) =>
-        error ? fail(new Error(`${error.message}\n${err}`)) : done(out),
-      );
-    });
-    expect(JSON.parse(stdout)).toEqual(['function', 'function']);
+    expect(JSON.parse(await runAsUser('module', script))).toEqual(['function', 'function']);
   });
 
   test('a CommonJS app (Nest 11 style) can require() the package: Node >= 20.19 loads its ESM build', async () => {
     const script =
       "const lib = require('nestjs-s3-lock');" +
       'console.log(JSON.stringify([typeof lib.S3LockService, typeof lib.S3LockModule, typeof lib.WithS3Lock]));';
-    const stdout = await new Promise<string>((done, fail) => {
-      execFile(process.execPath, ['--input-type=commonjs', '-e', script], { cwd: root, env: { ...process.env, NODE_NO_WARNINGS: '1' } }, (error, out, err) =>
-        error ? fail(new Error(`${error.message}\n${err}`)) : done(out),
-      );
-    });
-    expect(JSON.parse(stdout)).toEqual(['function', 'function', 'function']);
+    expect(JSON.parse(await runAsUser('commonjs', script))).toEqual(['function', 'function', 'function']);
   });
 });
