@@ -122,6 +122,15 @@ export class S3LockService implements OnModuleInit {
     return this.protocol.extend(lock, expire);
   }
 
+  /**
+   * The store's current time, estimated from the `Date` headers of its answers (this machine's
+   * clock until the first answer). Lock expiry is judged by the store's clock: compare
+   * `Lock.expiresAt` with this, not with `Date.now()`, on a machine whose clock may be off.
+   */
+  storeTime(): Date {
+    return this.store.clock.now();
+  }
+
   /** The current state of the lock `key`, or `null` if it has never been written. */
   inspect(key: string): Promise<Lock | null> {
     return this.protocol.inspect(key);

@@ -17,13 +17,11 @@ import {
   reportOf,
 } from './lock-report.js';
 import type { CliInvocation, CliOutput } from './run-cli.js';
-import { type StoreTime, watchStoreTime } from './store-time.js';
 
 /** What a command needs. */
 interface Context {
   service: S3LockService;
   client: S3Client;
-  clock: StoreTime;
   flags: Pick<CliInvocation, 'json' | 'force' | 'etag'>;
   output: CliOutput;
 }
@@ -43,7 +41,6 @@ export async function runCommand(
 ): Promise<ExitCode> {
   const s3 = client ?? createClient();
   try {
-    const clock = watchStoreTime(s3);
     const service = new S3LockService({
       bucket: invocation.bucket,
       prefix: invocation.prefix,
@@ -53,7 +50,7 @@ export async function runCommand(
       maxAttempts: 3,
       logger: silent,
     });
-    const context: Context = { service, client: s3, clock, flags: invocation, output };
+    const context: Context = { service, client: s3, flags: invocation, output };
     if (invocation.command === 'list') return await list(context);
     if (invocation.command === 'status') return await status(context, invocation.key!);
     return await release(context, invocation.key!);
@@ -72,9 +69,9 @@ async function status(context: Context, key: string): Promise<ExitCode> {
 }
 
 async function list(context: Context): Promise<ExitCode> {
-  const { service, clock, output } = context;
+  const { service, output } = context;
   const found = await listLocks(context.client, service);
-  const now = clock.now();
+  const now = service.storeTime();
   const reports: (LockReport | InvalidReport)[] = found.locks.map((entry) =>
     'lock' in entry
       ? reportOf(entry.lock, objectUrl(service, entry.key), now)
@@ -105,7 +102,7 @@ async function release(context: Context, key: string): Promise<ExitCode> {
   const { service, output, flags } = context;
   const seen = await service.inspect(key);
   if (!seen) throw unknownKey(service, key);
-  const before = reportOf(seen, objectUrl(service, key), context.clock.now());
+  const before = reportOf(seen, objectUrl(service, key), context.service.storeTime());
   output.out(formatStatus(before));
   if (flags.etag !== undefined && bareEtag(flags.etag) !== bareEtag(seen.etag)) {
     output.err(
@@ -146,7 +143,7 @@ async function read(context: Context, key: string): Promise<LockReport> {
   const { service } = context;
   const lock = await service.inspect(key);
   if (!lock) throw unknownKey(service, key);
-  return reportOf(lock, objectUrl(service, key), context.clock.now());
+  return reportOf(lock, objectUrl(service, key), context.service.storeTime());
 }
 
 function unknownKey(service: S3LockService, key: string): CliError {
