@@ -26,4 +26,10 @@ describe('classifying S3 answers', () => {
     expect(classifyS3Error(sdkError('NoSuchBucket', 404)).advice).toMatch(/does not exist: create it/);
     expect(classifyS3Error(new Error('AWS SDK error wrapper for Error: read ECONNRESET')).advice).toMatch(/unreachable/);
   });
+
+  test('a 412 after the SDK retried is marked: it may answer our own first attempt', () => {
+    expect(classifyS3Error(sdkError('PreconditionFailed', 412)).retried).toBe(false);
+    const retried = Object.assign(new Error('x'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412, attempts: 2 } });
+    expect(classifyS3Error(retried)).toMatchObject({ kind: 'precondition', retried: true });
+  });
 });

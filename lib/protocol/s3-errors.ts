@@ -17,6 +17,11 @@ export interface ClassifiedFailure {
   detail: string;
   /** What the user should check, for `fatal` failures. */
   advice: string;
+  /**
+   * Whether the SDK sent the request more than once (its own retries). A 412 after a retry may
+   * answer our own earlier attempt, which landed unheard: the outcome is then unknown.
+   */
+  retried: boolean;
 }
 
 const NETWORK_CODES = new Set([
@@ -40,7 +45,7 @@ export function classifyS3Error(error: unknown): ClassifiedFailure {
     name?: string;
     code?: string;
     message?: string;
-    $metadata?: { httpStatusCode?: number };
+    $metadata?: { httpStatusCode?: number; attempts?: number };
     $response?: { statusCode?: number };
     cause?: { code?: string };
   };
@@ -59,6 +64,7 @@ export function classifyS3Error(error: unknown): ClassifiedFailure {
     code,
     detail,
     advice,
+    retried: (e.$metadata?.attempts ?? 1) > 1,
   });
 
   if (status === 412 || code === 'PreconditionFailed') return failure('precondition');

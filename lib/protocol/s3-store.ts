@@ -46,6 +46,14 @@ export interface S3StoreSettings {
 
 type EtagForm = 'unknown' | 'quoted' | 'unquoted';
 
+/**
+ * Whether a write was answered with a refused condition (412), including after the SDK's own
+ * retries (which make the outcome unknown, but still say the store refused the last attempt).
+ */
+function refused(result: WriteResult): boolean {
+  return result.outcome === 'precondition-failed' || (result.outcome === 'unknown' && result.failure.kind === 'precondition');
+}
+
 /** An ETag without quotes or weak prefix, for comparisons. */
 export function bareEtag(etag: string): string {
   return etag.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
@@ -145,13 +153,12 @@ export class S3Store {
     }
     const quoted = await this.put(objectKey, body, metadata, { IfMatch: this.formatEtag(etag, 'quoted') });
     if (quoted.outcome === 'written') this.etagForm = 'quoted';
-    if (quoted.outcome !== 'precondition-failed' || !(await this.etagIsStill(objectKey, etag))) {
-      return quoted;
-    }
-    // Refused although the ETag did not change: the store wants it without quotes.
+    if (!refused(quoted) || !(await this.etagIsStill(objectKey, etag))) return quoted;
+    // Refused although the ETag did not change (so nothing of ours landed): the store wants it
+    // without quotes.
     const bare = await this.put(objectKey, body, metadata, { IfMatch: bareEtag(etag) });
     if (bare.outcome === 'written') this.etagForm = 'unquoted';
-    if (bare.outcome === 'precondition-failed' && (await this.etagIsStill(objectKey, etag))) {
+    if (refused(bare) && (await this.etagIsStill(objectKey, etag))) {
       throw new UnsupportedStoreError('etag', messages.storeRejectsOwnEtag(this.bucket, objectKey));
     }
     return bare;
@@ -192,9 +199,10 @@ export class S3Store {
     });
     const sent = await this.send<{ ETag?: string }>(command);
     if (sent.ok) return { outcome: 'written', etag: sent.output.ETag ?? '' };
-    // If-Match on a missing object: AWS answers 404, others 412. Either way the condition failed.
+    // If-Match on a missing object: AWS answers 404, others 412. Either way the condition failed,
+    // unless the SDK had retried: then the refusal may answer our own first attempt.
     if (sent.failure.kind === 'precondition' || sent.failure.kind === 'not-found') {
-      return { outcome: 'precondition-failed' };
+      return sent.failure.retried ? { outcome: 'unknown', failure: sent.failure } : { outcome: 'precondition-failed' };
     }
     if (sent.failure.kind === 'unknown') return { outcome: 'unknown', failure: sent.failure };
     throw this.storeError('PutObject', objectKey, sent.failure);

@@ -94,4 +94,24 @@ describe('release and extend when the conditional write fails', () => {
     expect(f.logger.warnings()).toEqual([]);
     expect(await f.raw('job')).toMatchObject({ owner: 'carol' });
   });
+
+  test('the same when the SDK retried the landed release and its retry was refused (412)', async () => {
+    f = await faultFixture('f-release-sdk-retry', { sdkMaxAttempts: 3 });
+    const lock = await f.service.acquire('job', { owner: 'bob', expire: 30 });
+    // The release lands, but the client hears 500; the SDK sends it again and gets 412.
+    f.proxy.add({ match: { operation: 'PutObject', header: 'if-match' }, action: { ...S3_FAULTS.internalError, forward: true } });
+    f.proxy.add({
+      match: { operation: 'GetObject' },
+      action: { kind: 'hook', run: async () => void (await f.rival.acquire('job', { owner: 'carol', expire: 30 })) },
+    });
+    f.proxy.clearRecords();
+    const outcome = await f.service.release(lock).catch((e: unknown) => e);
+    expect(f.proxy.recorded('PutObject').map((r) => [r.action, r.upstreamStatus, r.clientStatus])).toEqual([
+      ['error-500', 200, 500],
+      ['forward', 412, 412],
+    ]);
+    expect(outcome).toMatchObject({ owner: null, token: lock.token });
+    expect(f.logger.warnings()).toEqual([]);
+    expect(await f.raw('job')).toMatchObject({ owner: 'carol' });
+  });
 });

@@ -36,9 +36,9 @@ function notes(result: FaultRunResult): string {
   if ((result.errors.LockLostError ?? 0) > 0) {
     out.push(
       'A worker holds the lock for well under a millisecond, far less than `expire`, so a `LockLostError` from ' +
-        '`release` here is a release that landed unheard (its answer dropped, stalled or replaced by a 500) and was ' +
-        "followed by another worker's acquisition before the releasing worker re-read the lock: a false alarm, not a " +
-        'lost lease. It is a known issue (test/faults/pending/protocol-bugs.pending.ts).',
+        '`release` here is a release that landed unheard and was followed by another worker\'s acquisition before ' +
+        'the releasing worker re-read the lock, in a way the library could not tell apart from a loss: a false ' +
+        'alarm, not a lost lease (the library recognises the cases it can tell: see test/faults/release-faults.test.ts).',
     );
   }
   if ((result.errors.S3LockStoreError ?? 0) > 0) {
