@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { type DynamicModule, Injectable, type Type } from '@nestjs/common';
 import { Cron, Interval, ScheduleModule, SchedulerRegistry, Timeout } from '@nestjs/schedule';
-import { Test, type TestingModule } from '@nestjs/testing';
+import { Test } from '@nestjs/testing';
 import { map, type Observable, take, timer } from 'rxjs';
 import {
   AlreadyLockedError,
@@ -15,12 +15,9 @@ import {
   WithS3Lock,
 } from '../../lib/index.js';
 import { testBucket, uniquePrefix } from '../support/s3-env.js';
-import { countingClient, gate, MemoryNestLogger, waitFor } from './support/nest-helpers.js';
+import { closeAfterEach, countingClient, gate, MemoryNestLogger, waitFor } from './support/nest-helpers.js';
 
-const apps: TestingModule[] = [];
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()));
-});
+const apps = closeAfterEach();
 
 /** An initialised application with `providers` and S3LockModule on a fresh prefix. */
 async function start(providers: Type[], options: Partial<S3LockModuleOptions> = {}, imports: DynamicModule[] = []) {

@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { Injectable, Module, type ModuleMetadata } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test, type TestingModule } from '@nestjs/testing';
@@ -12,12 +12,9 @@ import {
   WithS3Lock,
 } from '../../lib/index.js';
 import { s3Endpoint, testBucket, testClient, uniquePrefix } from '../support/s3-env.js';
-import { MemoryNestLogger } from './support/nest-helpers.js';
+import { closeAfterEach, MemoryNestLogger } from './support/nest-helpers.js';
 
-const apps: TestingModule[] = [];
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()));
-});
+const apps = closeAfterEach();
 
 beforeAll(() => {
   // forRoot('bucket') takes the client from the AWS SDK's default chain, as in production.

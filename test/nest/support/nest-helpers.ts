@@ -1,5 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { afterEach } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
+import type { TestingModule } from '@nestjs/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { testClient } from '../../support/s3-env.js';
 
@@ -84,4 +86,13 @@ export function gate(): { promise: Promise<void>; open(): void } {
   let open!: () => void;
   const promise = new Promise<void>((resolve) => (open = resolve));
   return { promise, open };
+}
+
+/** The applications a test file starts; each one is closed after the test that started it. */
+export function closeAfterEach(): TestingModule[] {
+  const apps: TestingModule[] = [];
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+  });
+  return apps;
 }
