@@ -12,7 +12,7 @@ export interface S3LockHealthCheckOptions {
   /**
    * Milliseconds during which an `up` result is reused instead of checking the store again
    * (a `down` result never is: the next call checks again). Each check writes and deletes a
-   * probe object (about six S3 requests); with a probe every few seconds, a cache of 30 000 or
+   * probe object (seven S3 requests); with a probe every few seconds, a cache of 30 000 or
    * more keeps the cost down. `0` checks every time.
    * @default 0
    */
