@@ -22,7 +22,11 @@ export interface Lock {
    * document was written by another tool that does not keep tokens.
    */
   readonly token: number;
-  /** The S3 ETag of this state; `release` and `extend` write only if it is still current. */
+  /**
+   * The S3 ETag of this state; `release` and `extend` write only if it is still current. Empty
+   * for a released state returned by a `release` whose write landed unheard and was replaced
+   * by the next holder before it could be read back (the release did happen).
+   */
   readonly etag: string;
   /**
    * When the lock stops protecting its holder unless extended: the store's time of the last
