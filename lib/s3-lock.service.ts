@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AlreadyLockedError } from './errors/already-locked.error.js';
 import type {
   AcquireOptions,
@@ -9,7 +9,7 @@ import type { Lock } from './interfaces/lock.interface.js';
 import type { S3LockServiceOptions } from './interfaces/s3-lock-options.interface.js';
 import { LockProtocol } from './protocol/lock-protocol.js';
 import { S3Store } from './protocol/s3-store.js';
-import { verifyStore } from './protocol/store-check.js';
+import { probeStore, verifyStore } from './protocol/store-check.js';
 import { S3_LOCK_OPTIONS } from './s3-lock.module-definition.js';
 import { resolveOptions, type ResolvedS3LockOptions } from './s3-lock.options.js';
 
@@ -26,7 +26,7 @@ import { resolveOptions, type ResolvedS3LockOptions } from './s3-lock.options.js
  * });
  */
 @Injectable()
-export class S3LockService implements OnModuleInit {
+export class S3LockService implements OnModuleInit, BeforeApplicationShutdown {
   /** The bucket that holds the lock objects. */
   readonly bucket: string;
   /** The prefix of every lock object key. */
@@ -37,6 +37,9 @@ export class S3LockService implements OnModuleInit {
   private readonly store: S3Store;
   private readonly protocol: LockProtocol;
   private storeVerified = false;
+  private storeVerifiedAtMs: number | undefined;
+  /** Aborted at shutdown: ends the waits of every acquisition in progress. */
+  private readonly closing = new AbortController();
 
   constructor(@Inject(S3_LOCK_OPTIONS) options: S3LockServiceOptions) {
     this.options = resolveOptions(options);
@@ -44,12 +47,21 @@ export class S3LockService implements OnModuleInit {
     this.prefix = this.options.prefix;
     this.logger = this.options.logger ?? new Logger(S3LockService.name);
     this.store = new S3Store(this.options.client, this.bucket, this.options);
-    this.protocol = new LockProtocol(this.store, { ...this.options, logger: this.logger });
+    this.protocol = new LockProtocol(this.store, { ...this.options, logger: this.logger, signal: this.closing.signal });
   }
 
   /** Runs the store check at application startup, unless `storeCheck` is `false`. */
   async onModuleInit(): Promise<void> {
     if (this.options.storeCheck) await this.verifyStore();
+  }
+
+  /**
+   * First step of application shutdown: ends the waits of every acquisition still in progress
+   * (each rejects with `AcquireAbortedError`, releasing a lock it had just written). Releases
+   * and extensions are not affected. Call it yourself on a service you constructed directly.
+   */
+  beforeApplicationShutdown(): void {
+    this.closing.abort(new Error('the application is shutting down'));
   }
 
   /**
@@ -59,7 +71,8 @@ export class S3LockService implements OnModuleInit {
    */
   async verifyStore(): Promise<void> {
     await verifyStore(this.store, this.prefix, this.options.mode);
-    // Said once: health indicators call this on every probe.
+    this.storeVerifiedAtMs = performance.now();
+    // Said once: health indicators call this periodically.
     if (this.storeVerified) return;
     this.storeVerified = true;
     this.logger.log(
@@ -68,11 +81,27 @@ export class S3LockService implements OnModuleInit {
   }
 
   /**
+   * The cheap check of the store, for health probes: one GET of a probe key that does not
+   * exist (a 404 is the healthy answer). Proves the store answers and the credentials may read
+   * under the prefix; not that conditional writes are enforced (that is `verifyStore`).
+   */
+  async probeStore(): Promise<void> {
+    await probeStore(this.store, this.prefix);
+  }
+
+  /** Milliseconds since `verifyStore()` last succeeded in this process, or `undefined` if it never did. */
+  msSinceStoreVerified(): number | undefined {
+    return this.storeVerifiedAtMs === undefined ? undefined : performance.now() - this.storeVerifiedAtMs;
+  }
+
+  /**
    * Acquires the lock `key`.
    *
    * Succeeds when the key is free (never locked, released, or expired by the store's clock) or
    * already held by `options.owner`, which refreshes it. Throws `AlreadyLockedError`, naming
-   * the holder, when another owner holds it.
+   * the holder, when another owner holds it or other writers won every attempt of this call
+   * (`holder` is then `UNKNOWN_HOLDER` if they have released it since), and
+   * `AcquireAbortedError` when `options.signal` (or the service's shutdown) ended a wait.
    * @returns the held lock, with its fencing `token`.
    */
   acquire(key: string, options?: AcquireOptions): Promise<Lock> {

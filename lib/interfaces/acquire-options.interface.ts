@@ -18,6 +18,13 @@ export interface AcquireOptions {
    * @default the service's `wait` (0)
    */
   wait?: number;
+  /**
+   * Ends the call's waits early: the wait for the store's clock after another tool wrote the
+   * lock, the `wait` confirmation, and the backoff after a failed write. An aborted call rejects
+   * with `AcquireAbortedError` at once, after releasing a lock it had just written. The
+   * service's own signal, aborted when the application shuts down, does the same for every call.
+   */
+  signal?: AbortSignal;
 }
 
 /** Options of `runExclusive`: those of `acquire`. */

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AcquireAbortedError } from '../errors/acquire-aborted.error.js';
 import { AlreadyLockedError } from '../errors/already-locked.error.js';
 import { CorruptLockError } from '../errors/corrupt-lock.error.js';
 import { InvalidLockArgumentError } from '../errors/invalid-lock-argument.error.js';
@@ -9,7 +10,7 @@ import type { Lock } from '../interfaces/lock.interface.js';
 import type { S3LockLogger, S3LockMode } from '../interfaces/s3-lock-options.interface.js';
 import { messages } from '../s3-lock.messages.js';
 import { backoff } from './backoff.js';
-import { mayIssueOverForeign, nextToken } from './fencing-token.js';
+import { mayIssueOverForeign, nextToken, tokenKnown, tokenProblem } from './fencing-token.js';
 import {
   decodeDocument,
   decodeMetadata,
@@ -40,6 +41,8 @@ export interface LockProtocolSettings {
   mode: S3LockMode;
   maxAttempts: number;
   logger: S3LockLogger;
+  /** Aborted when the service shuts down: ends every wait of an acquisition in progress. */
+  signal?: AbortSignal;
 }
 
 /** A lock object as read, decoded. */
@@ -109,23 +112,31 @@ export class LockProtocol {
     if (this.settings.mode === 'write-wait-verify' && wait <= 0) {
       throw new InvalidLockArgumentError('wait', messages.writeWaitVerifyNeedsWait());
     }
+    const signal = this.signalFor(options.signal);
     const writeId = randomId();
-    const lock =
-      (this.settings.mode === 'conditional'
-        ? await this.acquireAsRepeatHolder(key, objectKey, owner, expire, writeId)
-        : null) ?? (await this.acquireByReading(key, objectKey, owner, expire, writeId));
-    if (wait > 0) await this.confirm(lock, objectKey, writeId, wait);
-    return lock;
+    try {
+      signal?.throwIfAborted();
+      const lock =
+        (this.settings.mode === 'conditional'
+          ? await this.acquireAsRepeatHolder(key, objectKey, owner, expire, writeId)
+          : null) ?? (await this.acquireByReading(key, objectKey, owner, expire, writeId, signal));
+      if (wait > 0) await this.confirm(lock, objectKey, writeId, wait, signal);
+      return lock;
+    } catch (error) {
+      throw signal?.aborted && (error === signal.reason || (error instanceof Error && error.name === 'AbortError'))
+        ? new AcquireAbortedError(key, signal.reason, 'no')
+        : error;
+    }
   }
 
   /** Extends a held lock: rewrites it with a fresh `lock_time` and `expire`, if still ours. */
   async extend(lock: Lock, expire?: number): Promise<Lock> {
     const held = this.heldLock(lock, 'extend');
     const newExpire = expire === undefined ? held.expire : validExpire(expire);
-    const startedAt = this.store.clock.now();
+    const startedAt = this.store.clock.earliest();
     return this.rewrite(held, {
       operation: 'extend',
-      doc: { expire: newExpire, lock_time: formatTime(startedAt), release_time: null, owner: held.owner },
+      doc: { expire: newExpire, lock_time: formatTime(this.store.clock.latest()), release_time: null, owner: held.owner },
       lockTime: startedAt,
     });
   }
@@ -142,7 +153,7 @@ export class LockProtocol {
       doc: {
         expire: held.expire,
         lock_time: formatTime(held.lockTime),
-        release_time: formatTime(this.store.clock.now()),
+        release_time: formatTime(this.store.clock.latest()),
         owner: null,
       },
       lockTime: held.lockTime,
@@ -162,9 +173,11 @@ export class LockProtocol {
     writeId: string,
   ): Promise<Lock | null> {
     const last = this.written.get(objectKey);
-    if (!last || (last.owner !== null && last.owner !== owner)) return null;
-    const startedAt = this.store.clock.now();
-    const doc = this.heldDocument(owner, expire, startedAt);
+    // A state whose token is not known (a forced release of another tool's document) must be
+    // read, so that the next token waits for the store's clock (see acquireByReading).
+    if (!last || !tokenKnown(last.token) || (last.owner !== null && last.owner !== owner)) return null;
+    const startedAt = this.store.clock.earliest();
+    const doc = this.heldDocument(owner, expire);
     const token = last.token + 1;
     const result = await this.store.replace(objectKey, last.etag, encodeDocument(doc), encodeMetadata({ token, writeId }));
     if (result.outcome === 'written') return this.remember(key, objectKey, doc, token, result.etag, startedAt);
@@ -179,9 +192,11 @@ export class LockProtocol {
     owner: string,
     expire: number,
     writeId: string,
+    signal: AbortSignal | undefined,
   ): Promise<Lock> {
     let clockWaits = 0;
     let last = 'no answer';
+    let lostRace = false;
     for (let attempt = 1; attempt <= this.settings.maxAttempts; ) {
       const seen = await this.observe(key, objectKey);
       const landed = this.ownWrite(key, objectKey, seen, writeId);
@@ -191,32 +206,42 @@ export class LockProtocol {
         throw new AlreadyLockedError({ ...current, owner: current.owner });
       }
       const serverSecond = toSecond(seen.serverTime);
-      if (seen.object && !seen.object.meta && !mayIssueOverForeign(serverSecond, toSecond(seen.object.lastModified))) {
-        // Written by another tool in this very second: a token issued now might not exceed the
-        // one it replaced. Let the store's clock move on (see fencing-token.ts).
+      const previous = seen.object?.meta?.token;
+      if (seen.object && !tokenKnown(previous) && !mayIssueOverForeign(serverSecond, toSecond(seen.object.lastModified))) {
+        // Written by another tool in this very second (or a forced release of such a state,
+        // which has no token either): a token issued now might not exceed the one it replaced.
+        // Let the store's clock move on (see fencing-token.ts).
         if (++clockWaits > MAX_CLOCK_WAITS) {
           throw new S3LockStoreError('GetObject', messages.foreignClockBehind(key, objectKey), undefined, undefined);
         }
-        await sleep(500);
+        await sleep(500, undefined, { signal });
         continue;
       }
-      const token = nextToken(seen.object?.meta?.token, serverSecond);
-      const startedAt = this.store.clock.now();
-      const doc = this.heldDocument(owner, expire, startedAt);
+      const token = nextToken(previous, serverSecond);
+      const startedAt = this.store.clock.earliest();
+      const doc = this.heldDocument(owner, expire);
+      signal?.throwIfAborted();
       const result = await this.write(objectKey, seen, encodeDocument(doc), encodeMetadata({ token, writeId }));
       if (result.outcome === 'written') return this.remember(key, objectKey, doc, token, result.etag, startedAt);
       attempt++;
+      lostRace = result.outcome === 'precondition-failed';
       if (result.outcome === 'unknown') {
         last = result.failure.detail;
         this.debug(`acquire "${key}": outcome unknown (${last}); re-reading`);
-        await backoff(attempt);
-      } else {
-        last = 'precondition failed (another writer)';
+        await backoff(attempt, signal);
       }
     }
     // Out of attempts: the last write may have landed unheard. One more read settles it.
-    const landed = this.ownWrite(key, objectKey, await this.observe(key, objectKey), writeId);
+    const seen = await this.observe(key, objectKey);
+    const landed = this.ownWrite(key, objectKey, seen, writeId);
     if (landed) return landed;
+    if (lostRace) {
+      // The last write was refused: other writers took the key (a 412 is an answer, not a
+      // failure of the store). Name the holder if it still holds it.
+      const current = seen.object ? this.lockFrom(key, seen) : this.goneState(key);
+      const live = seen.object !== null && !this.isExpired(seen);
+      throw AlreadyLockedError.lostRace(current, live, this.settings.maxAttempts);
+    }
     throw new S3LockStoreError('PutObject', messages.outcomeUnknown('acquire', key, this.settings.maxAttempts, last), undefined, undefined);
   }
 
@@ -225,8 +250,14 @@ export class LockProtocol {
    * If the read itself fails, the lock is released (conditionally) before the error propagates,
    * so a caller that gets no lock does not leave one behind.
    */
-  private async confirm(lock: Lock, objectKey: string, writeId: string, wait: number): Promise<void> {
-    await sleep(wait * 1000);
+  private async confirm(lock: Lock, objectKey: string, writeId: string, wait: number, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await sleep(wait * 1000, undefined, { signal });
+    } catch (error) {
+      // Aborted: give back the lock just written (conditionally) before saying so.
+      const released = await this.release(lock).then(() => 'released' as const, () => 'failed' as const);
+      throw new AcquireAbortedError(lock.key, signal?.reason ?? error, released);
+    }
     let seen: Observed;
     try {
       seen = await this.observe(lock.key, objectKey);
@@ -294,6 +325,12 @@ export class LockProtocol {
     return lock;
   }
 
+  /** The state of a key whose object is gone (deleted by hand), where a `Lock` must be shown. */
+  private goneState(key: string): Lock {
+    const never = new Date(0);
+    return { key, owner: null, expire: 0, lockTime: never, releaseTime: null, token: 0, etag: '', expiresAt: never };
+  }
+
   /** A conditional write of a new state over what `seen` showed. */
   private write(objectKey: string, seen: Observed, body: string, metadata: Record<string, string>): Promise<WriteResult> {
     if (this.settings.mode === 'write-wait-verify') return this.store.putUnconditional(objectKey, body, metadata);
@@ -323,13 +360,16 @@ export class LockProtocol {
     const { body, size } = read.object;
     const doc = body === null ? `it is ${size} bytes long, more than a lock document can be` : decodeDocument(body);
     if (typeof doc === 'string') throw new CorruptLockError(key, objectKey, doc);
+    const meta = decodeMetadata(read.object.metadata);
+    const badToken = tokenProblem(meta?.token);
+    if (badToken) throw new CorruptLockError(key, objectKey, badToken);
     return {
       serverTime: read.serverTime,
       object: {
         etag: read.object.etag,
         lastModified: read.object.lastModified,
         doc,
-        meta: decodeMetadata(read.object.metadata),
+        meta,
       },
     };
   }
@@ -338,7 +378,8 @@ export class LockProtocol {
   private ownWrite(key: string, objectKey: string, seen: Observed, writeId: string): Lock | null {
     if (seen.object?.meta?.writeId !== writeId) return null;
     const { doc, meta, etag } = seen.object;
-    return this.remember(key, objectKey, doc, meta.token, etag, parseTime(doc.lock_time) ?? seen.object.lastModified);
+    // LastModified (whole seconds, rounded down) is never after the write: a safe base for expiresAt.
+    return this.remember(key, objectKey, doc, meta.token, etag, seen.object.lastModified);
   }
 
   /**
@@ -351,8 +392,12 @@ export class LockProtocol {
     return toSecond(seen.serverTime) - toSecond(lastModified) >= doc.expire + 1;
   }
 
-  private heldDocument(owner: string, expire: number, now: Date): LockDocument {
-    return { expire, lock_time: formatTime(now), release_time: null, owner };
+  /**
+   * A held document. Its `lock_time` is the latest the store's clock can be as the write is
+   * sent, so it is never earlier than the write: the origin design's tool judges expiry by it.
+   */
+  private heldDocument(owner: string, expire: number): LockDocument {
+    return { expire, lock_time: formatTime(this.store.clock.latest()), release_time: null, owner };
   }
 
   /** Records a state this process wrote, and returns it as a `Lock` it may later rewrite. */
@@ -410,6 +455,15 @@ export class LockProtocol {
       throw new InvalidLockArgumentError('lock', messages.notIssued(operation));
     }
     return lock as Lock & { owner: string };
+  }
+
+  /** The signal that ends the waits of one acquisition: the call's, the service's, or both. */
+  private signalFor(callSignal: AbortSignal | undefined): AbortSignal | undefined {
+    if (callSignal !== undefined && !(callSignal instanceof AbortSignal)) {
+      throw new InvalidLockArgumentError('signal', messages.invalidOption('signal', 'an AbortSignal', callSignal));
+    }
+    const signals = [this.settings.signal, callSignal].filter((s): s is AbortSignal => s !== undefined);
+    return signals.length > 1 ? AbortSignal.any(signals) : signals[0];
   }
 
   private debug(message: string): void {
