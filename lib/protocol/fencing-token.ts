@@ -25,11 +25,8 @@ export const TOKEN_STEPS_PER_SECOND = 1_000_000;
 /** The token of a state whose token is not known (written by another tool). */
 export const UNKNOWN_TOKEN = 0;
 
-/**
- * The largest token a stored state may carry: its successor must still be a safe integer,
- * which `release` and every resource comparing tokens rely on.
- */
-export const MAX_STORED_TOKEN = Number.MAX_SAFE_INTEGER - 1;
+/** The largest token from which another can still be issued: its successor is 2^53 - 1. */
+export const MAX_INCREASABLE_TOKEN = Number.MAX_SAFE_INTEGER - 1;
 
 /** Whether `token` is one this library issued (not missing, not {@link UNKNOWN_TOKEN}). */
 export function tokenKnown(token: number | undefined): token is number {
@@ -37,14 +34,15 @@ export function tokenKnown(token: number | undefined): token is number {
 }
 
 /**
- * Why a stored token cannot be increased safely, or `null` when it can. Only hand-placed
- * metadata gets here: issued tokens reach 2^53 in the year 2255.
+ * Why no token can be issued after `token`, or `null` when one can: its successor would not
+ * be a safe integer (which `release` and every resource comparing tokens rely on). Only
+ * hand-placed metadata gets here: issued tokens reach 2^53 in the year 2255.
  */
 export function tokenProblem(token: number | undefined): string | null {
-  if (token === undefined || token <= MAX_STORED_TOKEN) return null;
+  if (token === undefined || token <= MAX_INCREASABLE_TOKEN) return null;
   return (
     `its fencing token (x-amz-meta-s3lock-token ${token}) is too large to be increased as a safe integer ` +
-    `(the largest a lock may carry is ${MAX_STORED_TOKEN}), so no token issued after it could be trusted to be higher`
+    `(above ${MAX_INCREASABLE_TOKEN}), so no token issued after it could be trusted to be higher`
   );
 }
 

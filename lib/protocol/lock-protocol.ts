@@ -123,7 +123,8 @@ export class LockProtocol {
       if (wait > 0) await this.confirm(lock, objectKey, writeId, wait, signal);
       return lock;
     } catch (error) {
-      throw signal?.aborted && (error === signal.reason || (error instanceof Error && error.name === 'AbortError'))
+      // `sleep` rejects with an AbortError (a DOMException, not always an `Error` of this realm).
+      throw signal?.aborted && (error === signal.reason || (error as { name?: unknown } | null)?.name === 'AbortError')
         ? new AcquireAbortedError(key, signal.reason, 'no')
         : error;
     }
@@ -175,7 +176,7 @@ export class LockProtocol {
     const last = this.written.get(objectKey);
     // A state whose token is not known (a forced release of another tool's document) must be
     // read, so that the next token waits for the store's clock (see acquireByReading).
-    if (!last || !tokenKnown(last.token) || (last.owner !== null && last.owner !== owner)) return null;
+    if (!last || !tokenKnown(last.token) || tokenProblem(last.token) || (last.owner !== null && last.owner !== owner)) return null;
     const startedAt = this.store.clock.earliest();
     const doc = this.heldDocument(owner, expire);
     const token = last.token + 1;
@@ -217,6 +218,8 @@ export class LockProtocol {
         await sleep(500, undefined, { signal });
         continue;
       }
+      const exhausted = tokenProblem(previous);
+      if (exhausted) throw new CorruptLockError(key, objectKey, exhausted);
       const token = nextToken(previous, serverSecond);
       const startedAt = this.store.clock.earliest();
       const doc = this.heldDocument(owner, expire);
@@ -361,8 +364,8 @@ export class LockProtocol {
     const doc = body === null ? `it is ${size} bytes long, more than a lock document can be` : decodeDocument(body);
     if (typeof doc === 'string') throw new CorruptLockError(key, objectKey, doc);
     const meta = decodeMetadata(read.object.metadata);
-    const badToken = tokenProblem(meta?.token);
-    if (badToken) throw new CorruptLockError(key, objectKey, badToken);
+    // A token that is not even a safe integer cannot be shown or kept: refuse the state.
+    if (meta && !Number.isSafeInteger(meta.token)) throw new CorruptLockError(key, objectKey, tokenProblem(meta.token)!);
     return {
       serverTime: read.serverTime,
       object: {
