@@ -10,7 +10,7 @@ export const messages = {
 
   lostRace: (current: Lock, attempts: number) =>
     `Lock "${current.key}" was taken by other writers first, ${attempts} times in a row ` +
-    `(each write of this call was refused with 412); they have released it since ` +
+    `(each write of this call lost to theirs); they have released it since ` +
     `(${current.owner === null ? 'it is free now' : `"${current.owner}" held it until ${iso(current.expiresAt)}`}). ` +
     'This call does not hold the lock. Retry if you still need it.',
 

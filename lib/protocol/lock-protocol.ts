@@ -219,6 +219,8 @@ export class LockProtocol {
     let clockWaits = 0;
     let last = 'no answer';
     let lostRace = false;
+    /** The ETag the last write was conditional on (`null`: a create); `undefined` before any write. */
+    let condition: string | null | undefined;
     for (let attempt = 1; attempt <= this.settings.maxAttempts; ) {
       const seen = await this.observe(key, objectKey);
       const landed = this.ownWrite(key, objectKey, seen, writeId);
@@ -248,6 +250,7 @@ export class LockProtocol {
       const doc = this.heldDocument(owner, expire);
       const ticks = encodeClaims(tick ? withClaim(claims, tick) : claims);
       signal?.throwIfAborted();
+      condition = seen.object ? seen.object.etag : null;
       const result = await this.write(objectKey, seen, encodeDocument(doc), encodeMetadata({ token, writeId, ticks }));
       if (result.outcome === 'written') return this.remember(key, objectKey, doc, token, result.etag, startedAt, ticks);
       // A scheduled call that lost the race decides without re-reading: the winner claimed the tick.
@@ -264,9 +267,10 @@ export class LockProtocol {
     const seen = await this.observe(key, objectKey);
     const landed = this.ownWrite(key, objectKey, seen, writeId);
     if (landed) return landed;
-    if (lostRace) {
-      // The last write was refused: other writers took the key (a 412 is an answer, not a
-      // failure of the store). Name the holder if it still holds it.
+    if (lostRace || (this.settings.mode === 'conditional' && this.changedSince(seen, condition))) {
+      // The last write was refused (a 412 is an answer, not a failure of the store), or its
+      // outcome was unknown but the state it was conditional on is gone: it can never land.
+      // Either way other writers took the key. Name the holder if it still holds it.
       const current = seen.object ? this.lockFrom(key, seen) : this.goneState(key);
       const live = seen.object !== null && !this.isExpired(seen);
       throw AlreadyLockedError.lostRace(current, live, this.settings.maxAttempts);
@@ -353,6 +357,17 @@ export class LockProtocol {
     const lock: Lock = { ...held, owner: null, releaseTime: parseTime(change.doc.release_time!), etag: '' };
     this.claimsOf.set(lock, change.ticks);
     return lock;
+  }
+
+  /**
+   * Whether `seen` is no longer the state a conditional write was made on (`condition`: its
+   * ETag, or `null` for a create), so that write can never land: ETags of lock states never
+   * repeat (see `formatTime`).
+   */
+  private changedSince(seen: Observed, condition: string | null | undefined): boolean {
+    if (condition === undefined) return false;
+    if (condition === null) return seen.object !== null;
+    return !seen.object || bareEtag(seen.object.etag) !== bareEtag(condition);
   }
 
   /** The state of a key whose object is gone (deleted by hand), where a `Lock` must be shown. */

@@ -212,7 +212,7 @@ describe('acquire when the conditional write fails', () => {
     expect(error.holder).toBe(UNKNOWN_HOLDER);
     expect(error.key).toBe('job');
     expect(error.message).toBe(
-      'Lock "job" was taken by other writers first, 5 times in a row (each write of this call was refused with 412); ' +
+      'Lock "job" was taken by other writers first, 5 times in a row (each write of this call lost to theirs); ' +
         'they have released it since (it is free now). This call does not hold the lock. Retry if you still need it.',
     );
     // `lock` is the state read after the last race: the rival's release, truthfully.
@@ -227,6 +227,28 @@ describe('acquire when the conditional write fails', () => {
     churn();
     expect(await f.service.tryAcquire('job', { owner: 'bob', expire: 30 })).toBeNull();
     expect(f.proxy.recorded('PutObject').map((r) => r.upstreamStatus)).toEqual([412, 412, 412, 412, 412]);
+    expect(await f.raw('job')).toMatchObject({ owner: null });
+  });
+
+  test("losing every race, answered with RGW's 500 to race losers: the re-read settles it as lost, not a store failure", async () => {
+    f = await faultFixture('fcontention-500');
+    await f.rival.release(await f.rival.acquire('job', { owner: 'carol', expire: 30 }));
+    // The rival writes first; bob's write is refused by the store (412), but bob hears a 500.
+    f.proxy.add({
+      match: { operation: 'PutObject' },
+      times: Infinity,
+      action: {
+        kind: 'hook',
+        run: async () => {
+          await f.rival.release(await f.rival.acquire('job', { owner: 'carol', expire: 30 }));
+          return { kind: 'error', status: 500, code: 'UnknownError', forward: true };
+        },
+      },
+    });
+    const outcome = await f.service.acquire('job', { owner: 'bob', expire: 30 }).catch((e: unknown) => e);
+    expect(f.proxy.recorded('PutObject').map((r) => [r.upstreamStatus, r.clientStatus])).toEqual(Array(5).fill([412, 500]));
+    expect(outcome).toBeInstanceOf(AlreadyLockedError);
+    expect((outcome as AlreadyLockedError).holder).toBe(UNKNOWN_HOLDER);
     expect(await f.raw('job')).toMatchObject({ owner: null });
   });
 

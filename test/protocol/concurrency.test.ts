@@ -42,7 +42,12 @@ describe('mutual exclusion under real concurrency', () => {
     for (const d of done) {
       // Every error each worker saw, exactly: none. A lost race is a conflict (AlreadyLockedError),
       // counted apart; it is never reported as a store error.
-      expect({ acquired: d.acquired, lost: d.lost, errors: d.errors }).toEqual({ acquired: 200, lost: 0, errors: {} });
+      expect({ acquired: d.acquired, lost: d.lost, errors: d.errors, errorMessages: d.errorMessages }).toEqual({
+        acquired: 200,
+        lost: 0,
+        errors: {},
+        errorMessages: [],
+      });
       expect(d.conflicts).toEqual(expect.any(Number));
     }
     const verdict = checkLedger(ledger);
