@@ -44,6 +44,11 @@ describe('cronSchedule: which occurrence a call belongs to', () => {
     expect((await cronSchedule('Jobs.sync', { cronTime: '*/2 * * * * *' }).tickOf(0)).schedule).toBe(a.schedule);
   });
 
+  test('a rare occurrence (29 February) is found years back', async () => {
+    const leap = cronSchedule('Jobs.leap', { cronTime: '0 0 0 29 2 *' });
+    expect((await leap.tickOf(at('2026-12-02T00:00:00Z'))).at).toBe(at('2024-02-29T00:00:00Z'));
+  });
+
   test('a one-off @Cron(date) has that date as its only tick', async () => {
     const date = new Date('2027-01-01T00:00:00Z');
     expect((await cronSchedule('Jobs.once', { cronTime: date }).tickOf(0)).at).toBe(date.getTime());
