@@ -13,11 +13,12 @@ import {
 import { messages } from '../s3-lock.messages.js';
 import { checkDecoratorOptions } from '../s3-lock.run-options.js';
 import { copyMethodMetadata } from './copy-method-metadata.js';
+import { processShared } from '../core/process-shared.js';
 
 type WithInterceptor = { [S3_LOCK_INTERCEPTOR_PROPERTY]?: S3LockInterceptor };
 
-/** Classes that already ask Nest for the interceptor. */
-const injected = new WeakSet<object>();
+/** Classes that already ask Nest for the interceptor (one set per process, whichever build decorated them). */
+const injected = processShared('decorated-classes', () => new WeakSet<object>());
 
 /**
  * Runs the decorated method only while holding the S3 lock `key`: on one replica at a time,

@@ -77,6 +77,18 @@ describe('S3 that cannot be used: a clear, typed error', () => {
     expect((error as Error).message).not.toContain('wrong');
   });
 
+  test('no credentials at all: said as such, not as refused credentials', async () => {
+    // What the AWS SDK's default credential chain rejects with when it finds nothing.
+    const none = () => Promise.reject(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    const client = testClient({ credentials: none });
+    const service = new S3LockService({ bucket: testBucket(), client, prefix: uniquePrefix('nocreds'), logger: new MemoryLogger() });
+    const error = await service.acquire('job').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(S3LockStoreError);
+    expect((error as Error).message).toMatch(/No AWS credentials were found: set AWS_ACCESS_KEY_ID/);
+    expect((error as Error).message).not.toMatch(/refused|UnknownError/);
+    client.destroy();
+  });
+
   test('a bucket that does not exist', async () => {
     const service = new S3LockService({ bucket: 'no-such-bucket-s3lock', client: testClient(), logger: new MemoryLogger() });
     const error = await service.verifyStore().catch((e: unknown) => e);

@@ -58,7 +58,8 @@ describe('the store check tests If-Match in the form the store takes', () => {
       const service = new S3LockService({ bucket: testBucket(), client, prefix: uniquePrefix('b2'), logger: new MemoryLogger() });
       const error = await service.verifyStore().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UnsupportedStoreError);
-      expect((error as Error).message).toMatch(/does not implement conditional writes.*write-wait-verify/s);
+      expect((error as Error).message).toMatch(/does not implement conditional writes.*mode: 'write-wait-verify'.*storeCheck: false/s);
+      expect((error as Error).message).not.toContain('UnknownError');
       client.destroy();
     } finally {
       await proxy.close();
