@@ -9,8 +9,12 @@
  * `Symbol.for('nestjs-s3-lock:<name>')`, so both builds see the same one. See docs/PACKAGING.md.
  */
 
-/** The CommonJS build defines `__filename`; the ES module build does not. */
-const format: BuildFormat = typeof __filename === 'string' ? 'commonjs' : 'esm';
+/**
+ * In the CommonJS build, `__filename` is this file. In the ES module build it is undefined, or a
+ * global that is some other name (`node -e` sets `globalThis.__filename = '[eval]'`).
+ */
+const format: BuildFormat =
+  typeof __filename === 'string' && /process-shared\.[cm]?[jt]s$/.test(__filename) ? 'commonjs' : 'esm';
 
 /** Which build of the package a module instance belongs to. */
 export type BuildFormat = 'commonjs' | 'esm';
