@@ -139,7 +139,7 @@ export function classifyS3Error(error: unknown): ClassifiedFailure {
     return failure(
       'fatal',
       'Access denied: the identity needs s3:GetObject and s3:PutObject on the lock prefix, and s3:ListBucket on the bucket ' +
-        '(without it, AWS answers 403 instead of 404 for a lock that does not exist yet); see the README for the IAM policy. ' +
+        '(without it, AWS answers 403 instead of 404 for a lock that does not exist yet); see the IAM policy in docs/OPERATIONS.md of the package. ' +
         'If expectedBucketOwner is set, the bucket owner must match it.',
     );
   }

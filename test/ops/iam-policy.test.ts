@@ -16,8 +16,8 @@ import { onRgwOnly } from '../support/store-kind.js';
 import { cli } from './run-cli.js';
 
 /**
- * The least-privilege policy of the README ("Operations"), as an identity policy for a bucket
- * and the prefix `locks/`. Keep it identical to the README's.
+ * The least-privilege policy of docs/OPERATIONS.md ("IAM policy"), as an identity policy for a bucket
+ * and the prefix `locks/`. Keep it identical to the one there.
  */
 function leastPrivilegePolicy(bucket: string, prefix: string) {
   return {
@@ -70,7 +70,7 @@ const rgw = onRgwOnly(
     'creates (S3_LIMITED_ACCESS_KEY_ID); on AWS, attach the same statements to a role as an identity policy',
 );
 
-rgw.describe('the least-privilege IAM policy of the README, on a real S3', () => {
+rgw.describe('the least-privilege IAM policy of docs/OPERATIONS.md, on a real S3', () => {
   const bucket = `s3-lock-iam-${Date.now()}-${randomBytes(2).toString('hex')}`;
   const prefix = 'locks/';
   const policy = leastPrivilegePolicy(bucket, prefix);

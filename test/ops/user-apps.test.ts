@@ -19,7 +19,7 @@ beforeAll(async () => {
 }, 3 * MINUTES);
 
 describe('npm pack from a clean clone', () => {
-  test('ships both builds with their types, the sources their maps name, LICENSE and README, no tests', () => {
+  test('ships both builds with their types, the sources their maps name, LICENSE, the README and docs, no tests', () => {
     const files = new Set(packed.files);
     for (const entry of ['index', 'core/index', 'testing/index', 'health/index', 'cli/main']) {
       for (const build of ['dist', 'dist/cjs']) {
@@ -30,6 +30,7 @@ describe('npm pack from a clean clone', () => {
     expect(files).toContain('dist/cjs/package.json');
     expect(files).toContain('LICENSE');
     expect(files).toContain('README.md');
+    for (const doc of ['docs/PROTOCOL.md', 'docs/OPERATIONS.md', 'docs/STORES.md', 'docs/PACKAGING.md', 'CONTRIBUTING.md']) expect(files).toContain(doc);
     expect(files).toContain('lib/index.ts');
     expect([...files].filter((f) => f.endsWith('.spec.ts') || f.startsWith('test/') || f.startsWith('sample/'))).toEqual([]);
   });
