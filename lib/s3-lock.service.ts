@@ -1,13 +1,20 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { S3LockClient } from './core/s3-lock.client.js';
+import type { Lock } from './interfaces/lock.interface.js';
 import type { S3LockLogger, S3LockServiceOptions } from './interfaces/s3-lock-options.interface.js';
+import type {
+  S3LockScheduledRunOptions,
+  S3LockScheduledRunResult,
+} from './interfaces/scheduled-run.interface.js';
+import { attachedRunner } from './runner/attached-runner.js';
 import { S3_LOCK_OPTIONS } from './s3-lock.module-definition.js';
 
 /**
  * Distributed locks on S3: one object per key, taken and released with conditional writes.
  * The Nest face of `S3LockClient` (`nestjs-s3-lock/core`): the same methods, injectable, logging
  * through Nest's `Logger`, checking the store at startup (unless `storeCheck: false`) and
- * destroying the S3 client it created at shutdown.
+ * destroying the S3 client it created at shutdown; plus `runScheduled`, the decorator's tick
+ * semantics for jobs it cannot see.
  *
  * Injected by `S3LockModule`, or constructed directly for scripts and tests:
  *
@@ -41,5 +48,33 @@ export class S3LockService extends S3LockClient implements OnModuleInit, OnAppli
    */
   async onApplicationShutdown(): Promise<void> {
     await this.close();
+  }
+
+  /**
+   * Runs `fn` as one tick of a scheduled job, with exactly the semantics of `@WithS3Lock` on a
+   * `@Cron` or `@Interval` method: for jobs the decorator cannot see (added at run time through
+   * `SchedulerRegistry`, or run by a scheduler of your own). The tick is `options.tick`, or the
+   * occurrence of `options.cron` (or slot of `options.interval`) this call belongs to by the
+   * store's clock; a tick already run by any replica is skipped. `minHold`, `autoExtend`,
+   * `onLocked`, `currentS3Lock()` (lock, token, signal) and the module's events work as for the
+   * decorator; in an application, runs are released at shutdown like decorated ones.
+   *
+   * @example
+   * const job = new CronJob('0 * * * * *', () =>
+   *   locks.runScheduled({ key: 'sync', cron: '0 * * * * *' }, () => this.sync()));
+   * schedulerRegistry.addCronJob('sync', job);
+   * @returns `{ ran: true, result, tick }`, or `{ ran: false, reason, tick?, holder? }`.
+   */
+  async runScheduled<T>(
+    options: S3LockScheduledRunOptions,
+    fn: (lock: Lock) => T | Promise<T>,
+  ): Promise<S3LockScheduledRunResult<Awaited<T>>> {
+    let runner = attachedRunner(this);
+    if (!runner) {
+      // A service made with `new`, outside Nest: a runner of its own, with the default options.
+      const { S3LockRunner } = await import('./runner/s3-lock.runner.js');
+      runner = new S3LockRunner(this, { bucket: this.bucket });
+    }
+    return runner.runScheduled(options, fn);
   }
 }

@@ -12,6 +12,14 @@ import { verifyStore } from '../protocol/store-check.js';
 import { resolveOptions, type ResolvedS3LockOptions } from '../s3-lock.options.js';
 import { processWarningLogger } from './default-logger.js';
 
+/** The protocol behind each client, for the Nest runner (internal; not part of the public API). */
+const protocols = new WeakMap<S3LockClient, LockProtocol>();
+
+/** The lock protocol `client` runs on, its requests counted for `close()`. Internal. */
+export function protocolOf(client: S3LockClient): LockProtocol {
+  return protocols.get(client)!;
+}
+
 /** Options of `S3LockClient`: the same as those of `S3LockService`. */
 export type S3LockClientOptions = S3LockServiceOptions;
 
@@ -54,7 +62,8 @@ export class S3LockClient {
     this.prefix = this.options.prefix;
     this.logger = this.options.logger ?? this.defaultLogger();
     this.store = new S3Store(this.options.client, this.bucket, this.options);
-    this.protocol = new LockProtocol(this.store, { ...this.options, logger: this.logger });
+    this.protocol = this.tracked(new LockProtocol(this.store, { ...this.options, logger: this.logger }));
+    protocols.set(this, this.protocol);
   }
 
   /**
@@ -89,7 +98,7 @@ export class S3LockClient {
    * @returns the held lock, with its fencing `token`.
    */
   acquire(key: string, options?: AcquireOptions): Promise<Lock> {
-    return this.track(this.protocol.acquire(key, options));
+    return this.protocol.acquire(key, options);
   }
 
   /** Like `acquire`, but returns `null` instead of throwing `AlreadyLockedError`. */
@@ -110,7 +119,7 @@ export class S3LockClient {
    * @returns the released state.
    */
   release(lock: Lock): Promise<Lock> {
-    return this.track(this.protocol.release(lock));
+    return this.protocol.release(lock);
   }
 
   /**
@@ -123,7 +132,7 @@ export class S3LockClient {
    */
   forceRelease(lock: Lock): Promise<Lock> {
     this.logger.warn(`Forcing the release of "${lock?.key}", held by "${lock?.owner}" (token ${lock?.token}).`);
-    return this.track(this.protocol.release(lock, true));
+    return this.protocol.release(lock, true);
   }
 
   /**
@@ -132,7 +141,7 @@ export class S3LockClient {
    * @returns the extended lock; use it (not the old one) for the next `extend` or `release`.
    */
   extend(lock: Lock, expire?: number): Promise<Lock> {
-    return this.track(this.protocol.extend(lock, expire));
+    return this.protocol.extend(lock, expire);
   }
 
   /**
@@ -146,7 +155,7 @@ export class S3LockClient {
 
   /** The current state of the lock `key`, or `null` if it has never been written. */
   inspect(key: string): Promise<Lock | null> {
-    return this.track(this.protocol.inspect(key));
+    return this.protocol.inspect(key);
   }
 
   /**
@@ -192,6 +201,23 @@ export class S3LockClient {
     await new Promise((resolve) => setImmediate(resolve));
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     if (this.options.ownsClient) this.options.client.destroy();
+  }
+
+  /**
+   * `protocol` with every promise its methods return counted as in flight, so that `close()` also
+   * waits for the requests of callers that use the protocol directly (the Nest runner).
+   */
+  private tracked(protocol: LockProtocol): LockProtocol {
+    return new Proxy(protocol, {
+      get: (target, name, receiver) => {
+        const value: unknown = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const result: unknown = value.apply(target, args);
+          return result instanceof Promise ? this.track(result) : result;
+        };
+      },
+    });
   }
 
   /** Counts `work` as in flight until it settles (for `close()`); returns it. */
