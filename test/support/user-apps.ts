@@ -84,7 +84,8 @@ export async function cachedDependencies(name: string): Promise<string> {
 
 /**
  * A user's project from the template `name` in a fresh temporary folder (outside this
- * repository, so nothing resolves from its node_modules): the template's files, its cached
+ * repository, so nothing resolves from its node_modules): the template's files (and, for the Nest
+ * templates, the job in test/user-apps/shared/), its cached
  * dependencies, and the packed `tarball` installed with npm as a user installs it
  * (`"nestjs-s3-lock": "file:<tarball>"`, `npm install`).
  * @param rename template files to copy under another name, e.g. `{ 'tsconfig.nodenext.json': 'tsconfig.json' }`.
@@ -92,6 +93,8 @@ export async function cachedDependencies(name: string): Promise<string> {
 export async function createUserApp(name: string, tarball: string, rename: Record<string, string> = {}): Promise<string> {
   const deps = await cachedDependencies(name);
   const app = mkdtempSync(join(tmpdir(), `nestjs-s3-lock-${name}-`));
+  // The application code both Nest templates test (test/user-apps/shared/), then the template.
+  if (name !== 'core-only') cpSync(join(TEMPLATES, 'shared'), app, { recursive: true });
   cpSync(join(TEMPLATES, name), app, { recursive: true });
   for (const [from, to] of Object.entries(rename)) cpSync(join(TEMPLATES, name, from), join(app, to));
   // Hard links: a copy of the installed dependencies in well under a second.
