@@ -28,7 +28,7 @@ export const messages = {
     `Invalid ${name}: expected ${expected}, got ${describe(value)}. Nothing was written.`,
 
   missingBucket: (value: unknown) =>
-    `S3LockModule/S3LockService needs a bucket name: got ${describe(value)}. ` +
+    `S3LockModule, S3LockService and S3LockClient need a bucket name: got ${describe(value)}. ` +
     "Pass it as S3LockModule.forRoot('my-bucket') or { bucket: 'my-bucket' }.",
 
   writeWaitVerifyNeedsWait: () =>

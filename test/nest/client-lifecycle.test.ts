@@ -4,7 +4,6 @@ import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  InvalidLockArgumentError,
   S3LockClient,
   S3LockModule,
   type S3LockModuleOptions,
@@ -13,18 +12,8 @@ import {
 } from '../../lib/index.js';
 import { testBucket, testClient, uniquePrefix } from '../support/s3-env.js';
 import { MemoryLogger } from '../support/services.js';
+import { clientOf, recordDestroy } from '../support/client-lifecycle.js';
 import { waitFor } from './support/nest-helpers.js';
-
-/** Counts `destroy()` calls on `client` (the only way to see it was destroyed), still destroying it. */
-function recordDestroy(client: S3Client): { calls: number } {
-  const record = { calls: 0 };
-  const destroy = client.destroy.bind(client);
-  client.destroy = () => {
-    record.calls += 1;
-    destroy();
-  };
-  return record;
-}
 
 /** Requests `client` sends from now on that got no answer (a destroyed connection, ...). */
 function recordFailures(client: S3Client): string[] {
@@ -43,9 +32,6 @@ function recordFailures(client: S3Client): string[] {
   );
   return failures;
 }
-
-/** The S3 client a lock service or client uses (the one it built, when none was given). */
-const clientOf = (locks: S3LockClient): S3Client => (locks as unknown as { options: { client: S3Client } }).options.client;
 
 @Injectable()
 class LongJob {
@@ -92,40 +78,5 @@ describe('the S3 client at shutdown', () => {
     const lock = await service.acquire('after-close');
     expect((await service.release(lock)).owner).toBeNull();
     client.destroy();
-  });
-
-  test('S3LockClient.close() destroys only a client it built', async () => {
-    const own = new S3LockClient({ bucket: testBucket(), prefix: uniquePrefix('close-own'), logger: new MemoryLogger() });
-    const ownDestroyed = recordDestroy(clientOf(own));
-    const lock = await own.acquire('job');
-    await own.release(lock);
-    await own.close();
-    await own.close();
-    expect(ownDestroyed.calls).toBe(1);
-
-    const passed = testClient();
-    const passedDestroyed = recordDestroy(passed);
-    await new S3LockClient({ bucket: testBucket(), prefix: uniquePrefix('close-passed'), client: passed }).close();
-    expect(passedDestroyed.calls).toBe(0);
-    passed.destroy();
-  });
-});
-
-describe('the client check', () => {
-  test('any object with a send() method is a client (an S3Client of another copy of @aws-sdk/client-s3)', async () => {
-    const real = testClient();
-    // Not an instance of this copy's S3Client, as a second copy's client would not be.
-    const foreign = { send: real.send.bind(real) } as unknown as S3Client;
-    const locks = new S3LockClient({ bucket: testBucket(), prefix: uniquePrefix('foreign-client'), client: foreign, logger: new MemoryLogger() });
-    const lock = await locks.acquire('job');
-    expect(lock.owner).not.toBeNull();
-    expect((await locks.release(lock)).owner).toBeNull();
-    real.destroy();
-  });
-
-  test('something without send() is refused, and the message says what a client is', () => {
-    const create = () => new S3LockClient({ bucket: testBucket(), client: { region: 'eu-west-1' } as unknown as S3Client });
-    expect(create).toThrow(InvalidLockArgumentError);
-    expect(create).toThrow(/expected an S3 client \(an object with a send\(command\) method, such as new S3Client\(\) from @aws-sdk\/client-s3\), got object/);
   });
 });

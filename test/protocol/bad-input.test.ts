@@ -16,7 +16,7 @@ async function expectRefused(argument: string, fn: (s: S3LockService) => Promise
   const error = await fn(service).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(InvalidLockArgumentError);
   expect((error as InvalidLockArgumentError).argument).toBe(argument);
-  expect((error as Error).message).toMatch(/Nothing was written|needs a bucket/);
+  expect((error as Error).message).toMatch(/Nothing was written|need a bucket name/);
   const listed = await client.send(new ListObjectsV2Command({ Bucket: testBucket(), Prefix: prefix }));
   expect(listed.KeyCount ?? 0).toBe(0);
 }
