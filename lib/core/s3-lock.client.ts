@@ -56,8 +56,11 @@ export class S3LockClient {
   private storeVerified = false;
   private storeVerifiedAtMs: number | undefined;
   private closing: Promise<void> | undefined;
-  /** Aborted by `close()` (and at application shutdown): ends the waits of acquisitions in progress. */
-  private readonly stopping = new AbortController();
+  /**
+   * Aborted by `close()` (and at application shutdown): ends the waits of the acquisitions in
+   * progress then. Replaced once aborted, so that a later call is not refused.
+   */
+  private stopping = new AbortController();
 
   constructor(options: S3LockClientOptions) {
     this.options = resolveOptions(options);
@@ -66,7 +69,7 @@ export class S3LockClient {
     this.logger = this.options.logger ?? this.defaultLogger();
     this.store = new S3Store(this.options.client, this.bucket, this.options);
     this.protocol = this.tracked(
-      new LockProtocol(this.store, { ...this.options, logger: this.logger, signal: this.stopping.signal }),
+      new LockProtocol(this.store, { ...this.options, logger: this.logger, shutdownSignal: () => this.stopping.signal }),
     );
     protocols.set(this, this.protocol);
   }
@@ -223,11 +226,13 @@ export class S3LockClient {
   /**
    * Ends the waits of every acquisition in progress (for the store's clock, the `wait`
    * confirmation, a backoff): each rejects with `AcquireAbortedError` carrying `reason`, after
-   * releasing a lock it had just written, and so does every later `acquire`. Releases and
-   * extensions are not affected. `close()` does this first; once is enough.
+   * releasing a lock it had just written. Later calls are not affected, nor are releases and
+   * extensions. `close()` does this first.
    */
   protected abortAcquisitions(reason: Error): void {
-    if (!this.stopping.signal.aborted) this.stopping.abort(reason);
+    const inProgress = this.stopping;
+    this.stopping = new AbortController();
+    inProgress.abort(reason);
   }
 
   private async drainAndDestroy(): Promise<void> {

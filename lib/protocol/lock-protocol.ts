@@ -43,8 +43,11 @@ export interface LockProtocolSettings {
   mode: S3LockMode;
   maxAttempts: number;
   logger: S3LockLogger;
-  /** Aborted when the service shuts down: ends every wait of an acquisition in progress. */
-  signal?: AbortSignal;
+  /**
+   * The signal aborted when the client closes or the application shuts down: it ends the
+   * waits of the acquisitions in progress then. Asked for at each acquisition.
+   */
+  shutdownSignal?: () => AbortSignal;
 }
 
 /** A lock object as read, decoded. */
@@ -518,7 +521,7 @@ export class LockProtocol {
     if (callSignal !== undefined && !(callSignal instanceof AbortSignal)) {
       throw new InvalidLockArgumentError('signal', messages.invalidOption('signal', 'an AbortSignal', callSignal));
     }
-    const signals = [this.settings.signal, callSignal].filter((s): s is AbortSignal => s !== undefined);
+    const signals = [this.settings.shutdownSignal?.(), callSignal].filter((s): s is AbortSignal => s !== undefined);
     return signals.length > 1 ? AbortSignal.any(signals) : signals[0];
   }
 

@@ -35,4 +35,15 @@ describe('the store clock estimate', () => {
       expect(clock.latest().getTime() - clock.earliest().getTime()).toBeLessThanOrEqual(1002);
     }
   });
+
+  test('latest() never goes backwards as the estimate tightens', () => {
+    const clock = new ServerClock();
+    const local = Date.now();
+    // A first answer stamped early in its second: the upper bound is almost a second ahead.
+    clock.observe(new Date(Math.floor(local / 1000) * 1000).toUTCString(), local - 1, local);
+    const first = clock.latest().getTime();
+    // A second answer stamped late in the same second tightens the upper bound.
+    clock.observe(new Date(Math.floor(local / 1000) * 1000).toUTCString(), local + 900, local + 901);
+    expect(clock.latest().getTime()).toBeGreaterThanOrEqual(first);
+  });
 });

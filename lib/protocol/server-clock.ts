@@ -19,6 +19,8 @@ export class ServerClock {
   private lowerMs = 0;
   private upperMs = 0;
   private seen = false;
+  /** The latest `latest()` returned: it never goes backwards. */
+  private latestMs = Number.NEGATIVE_INFINITY;
 
   /**
    * Records a `Date` header of an answer to a request sent at local time `sentAtMs` and
@@ -51,9 +53,14 @@ export class ServerClock {
     return new Date(Date.now() + this.lowerMs);
   }
 
-  /** A time the store's clock has certainly not passed yet (this worker's clock until a header was seen). */
+  /**
+   * A time the store's clock has certainly not passed yet (this worker's clock until a header
+   * was seen). Never earlier than a time it returned before, although the estimate tightens:
+   * `lock_time`, written from it, never goes backwards from one write to the next.
+   */
   latest(): Date {
-    return new Date(Date.now() + this.upperMs);
+    this.latestMs = Math.max(this.latestMs, Date.now() + this.upperMs);
+    return new Date(this.latestMs);
   }
 }
 

@@ -3,6 +3,7 @@ import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Test } from '@nestjs/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AcquireAbortedError, S3LockModule, S3LockService } from '../../lib/index.js';
+import { S3LockClient } from '../../lib/core/index.js';
 import { faultFixture } from '../support/fault-fixture.js';
 import { testBucket, testClient, uniquePrefix } from '../support/s3-env.js';
 import { seedOverwrite } from '../support/seed-writer.js';
@@ -120,5 +121,31 @@ describe('application shutdown aborts the waits of every acquisition in progress
     expect(await service.inspect('job')).toMatchObject({ owner: null });
     // A lock held before shutdown can still be released after it.
     expect(await service.release(held)).toMatchObject({ owner: null });
+  });
+});
+
+describe('S3LockClient.close() aborts the waits of the acquisitions in progress', () => {
+  test('close() ends a `wait` confirmation at once, releasing its lock; a call made afterwards is not refused', async () => {
+    const client = testClient();
+    const locks = new S3LockClient({ bucket: testBucket(), client, prefix: uniquePrefix('abort-close'), logger: { log() {}, warn() {} } });
+    try {
+      const startedAt = performance.now();
+      const pending = locks.acquire('job', { owner: 'script', expire: 60, wait: 30 });
+      await sleep(300);
+      const closed = locks.close();
+      const { error, afterMs } = await rejection(pending, startedAt);
+      await closed;
+      expect(afterMs).toBeLessThan(1500);
+      expect(error).toBeInstanceOf(AcquireAbortedError);
+      expect((error as Error).message).toBe(
+        'Acquiring lock "job" was aborted (the lock client is closing): the lock this call had just written was released again; this call holds no lock.',
+      );
+      expect(await locks.inspect('job')).toMatchObject({ owner: null });
+      // The client was the caller's, so it still works; the abort was for the calls in progress only.
+      const later = await locks.acquire('job', { owner: 'script' });
+      expect((await locks.release(later)).owner).toBeNull();
+    } finally {
+      client.destroy();
+    }
   });
 });
