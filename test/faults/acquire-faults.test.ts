@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { AlreadyLockedError, type Lock, UNKNOWN_HOLDER } from '../../lib/index.js';
 import { type FaultFixture, faultFixture } from '../support/fault-fixture.js';
-import { S3_FAULTS } from '../support/fault-proxy.js';
+import { type FaultAction, S3_FAULTS } from '../support/fault-proxy.js';
 
 /**
  * Acquire under each answer S3 (or the network) can give to its conditional write, with the
@@ -184,8 +184,11 @@ describe('acquire when the conditional write fails', () => {
     await expectHeldBy(lock, 'bob');
   });
 
-  /** Before each of bob's writes reaches S3, the rival takes the lock and (unless `keepAt`) releases it. */
-  function churn(keepAtWrite?: number): void {
+  /**
+   * Before each of bob's writes reaches S3, the rival takes the lock and (unless at write
+   * `keepAtWrite`) releases it; then bob's write goes on, answered by the store or with `answer`.
+   */
+  function churn(keepAtWrite?: number, answer?: FaultAction): void {
     let writes = 0;
     f.proxy.add({
       match: { operation: 'PutObject' },
@@ -195,6 +198,7 @@ describe('acquire when the conditional write fails', () => {
         run: async () => {
           const rival = await f.rival.acquire('job', { owner: 'carol', expire: 30 });
           if (++writes !== keepAtWrite) await f.rival.release(rival);
+          return answer;
         },
       },
     });
@@ -234,17 +238,7 @@ describe('acquire when the conditional write fails', () => {
     f = await faultFixture('fcontention-500');
     await f.rival.release(await f.rival.acquire('job', { owner: 'carol', expire: 30 }));
     // The rival writes first; bob's write is refused by the store (412), but bob hears a 500.
-    f.proxy.add({
-      match: { operation: 'PutObject' },
-      times: Infinity,
-      action: {
-        kind: 'hook',
-        run: async () => {
-          await f.rival.release(await f.rival.acquire('job', { owner: 'carol', expire: 30 }));
-          return { kind: 'error', status: 500, code: 'UnknownError', forward: true };
-        },
-      },
-    });
+    churn(undefined, { kind: 'error', status: 500, code: 'UnknownError', forward: true });
     const outcome = await f.service.acquire('job', { owner: 'bob', expire: 30 }).catch((e: unknown) => e);
     expect(f.proxy.recorded('PutObject').map((r) => [r.upstreamStatus, r.clientStatus])).toEqual(Array(5).fill([412, 500]));
     expect(outcome).toBeInstanceOf(AlreadyLockedError);
