@@ -8,7 +8,7 @@ import type {
 import type { Lock } from './interfaces/lock.interface.js';
 import type { S3LockServiceOptions } from './interfaces/s3-lock-options.interface.js';
 import { LockProtocol } from './protocol/lock-protocol.js';
-import { S3Store } from './protocol/s3-store.js';
+import type { LockStore } from './protocol/lock-store.js';
 import { verifyStore } from './protocol/store-check.js';
 import { S3_LOCK_OPTIONS } from './s3-lock.module-definition.js';
 import { resolveOptions, type ResolvedS3LockOptions } from './s3-lock.options.js';
@@ -34,7 +34,7 @@ export class S3LockService implements OnModuleInit {
   /** The options in force, defaults applied. */
   protected readonly options: ResolvedS3LockOptions;
   protected readonly logger: Logger | NonNullable<S3LockServiceOptions['logger']>;
-  private readonly store: S3Store;
+  private readonly store: LockStore;
   private readonly protocol: LockProtocol;
   private storeVerified = false;
 
@@ -43,7 +43,7 @@ export class S3LockService implements OnModuleInit {
     this.bucket = this.options.bucket;
     this.prefix = this.options.prefix;
     this.logger = this.options.logger ?? new Logger(S3LockService.name);
-    this.store = new S3Store(this.options.client, this.bucket, this.options);
+    this.store = this.options.store;
     this.protocol = new LockProtocol(this.store, { ...this.options, logger: this.logger });
   }
 

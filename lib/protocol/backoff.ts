@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { type LockTimers, realTimers } from './timers.js';
 
 /** Waits before retry number `attempt` (1-based): exponential from 50 ms, capped at 2 s, with jitter. */
-export function backoff(attempt: number): Promise<void> {
+export function backoff(attempt: number, timers: LockTimers = realTimers): Promise<void> {
   const ceiling = Math.min(2000, 50 * 2 ** attempt);
-  return sleep(ceiling / 2 + Math.random() * (ceiling / 2));
+  return timers.sleep(ceiling / 2 + timers.random() * (ceiling / 2));
 }

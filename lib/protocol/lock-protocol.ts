@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AlreadyLockedError } from '../errors/already-locked.error.js';
 import { CorruptLockError } from '../errors/corrupt-lock.error.js';
 import { InvalidLockArgumentError } from '../errors/invalid-lock-argument.error.js';
@@ -21,8 +20,9 @@ import {
   parseTime,
 } from './lock-document.js';
 import { freshOwner, randomId } from './owner.js';
-import { bareEtag, type S3Store, type WriteResult } from './s3-store.js';
+import { bareEtag, type LockStore, type WriteResult } from './lock-store.js';
 import { toSecond } from './server-clock.js';
+import { type LockTimers, realTimers } from './timers.js';
 import {
   checkWaitBelowExpire,
   objectKeyFor,
@@ -85,8 +85,9 @@ export class LockProtocol {
   private readonly issued = new WeakSet<Lock>();
 
   constructor(
-    private readonly store: S3Store,
+    private readonly store: LockStore,
     private readonly settings: LockProtocolSettings,
+    private readonly timers: LockTimers = realTimers,
   ) {}
 
   /** The current state of a lock, or `null` if its object does not exist. */
@@ -197,7 +198,7 @@ export class LockProtocol {
         if (++clockWaits > MAX_CLOCK_WAITS) {
           throw new S3LockStoreError('GetObject', messages.foreignClockBehind(key, objectKey), undefined, undefined);
         }
-        await sleep(500);
+        await this.timers.sleep(500);
         continue;
       }
       const token = nextToken(seen.object?.meta?.token, serverSecond);
@@ -209,7 +210,7 @@ export class LockProtocol {
       if (result.outcome === 'unknown') {
         last = result.failure.detail;
         this.debug(`acquire "${key}": outcome unknown (${last}); re-reading`);
-        await backoff(attempt);
+        await backoff(attempt, this.timers);
       } else {
         last = 'precondition failed (another writer)';
       }
@@ -226,7 +227,7 @@ export class LockProtocol {
    * so a caller that gets no lock does not leave one behind.
    */
   private async confirm(lock: Lock, objectKey: string, writeId: string, wait: number): Promise<void> {
-    await sleep(wait * 1000);
+    await this.timers.sleep(wait * 1000);
     let seen: Observed;
     try {
       seen = await this.observe(lock.key, objectKey);
@@ -260,7 +261,7 @@ export class LockProtocol {
       if (result.outcome === 'unknown') {
         last = result.failure.detail;
         sawUnknown = true;
-        await backoff(attempt);
+        await backoff(attempt, this.timers);
       }
       const seen = await this.observe(held.key, objectKey);
       const landed = this.ownWrite(held.key, objectKey, seen, writeId);

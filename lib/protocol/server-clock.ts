@@ -14,6 +14,9 @@ export class ServerClock {
   private upperMs = 0;
   private seen = false;
 
+  /** @param localNow this worker's wall clock, in milliseconds since the epoch. */
+  constructor(private readonly localNow: () => number = Date.now) {}
+
   /**
    * Records a `Date` header of an answer to a request sent at local time `sentAtMs` and
    * received at `receivedAtMs`; returns the parsed time.
@@ -37,7 +40,7 @@ export class ServerClock {
 
   /** The estimated current time of the store (this worker's clock until a header was seen). */
   now(): Date {
-    return new Date(Date.now() + (this.lowerMs + this.upperMs) / 2);
+    return new Date(this.localNow() + (this.lowerMs + this.upperMs) / 2);
   }
 }
 
