@@ -25,9 +25,16 @@ export default {
       testMatch: ['<rootDir>/lib/**/*.spec.ts'],
     },
     {
+      // The deterministic simulation (no S3): a short run here, the long one with SIM_RUN=long.
+      ...common,
+      displayName: 'sim',
+      testMatch: ['<rootDir>/test/sim/**/*.test.ts'],
+    },
+    {
       ...common,
       displayName: 's3',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/sim/'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
   ],
