@@ -18,6 +18,8 @@ export default {
   // Most S3 tests wait on the network and on lock expiry, not on the CPU: on a 2-core machine
   // the default of one worker would run them one after another.
   maxWorkers: 3,
+  // `npm run test:unit -- --coverage` measures every file of lib/, loaded by a test or not.
+  collectCoverageFrom: ['lib/**/*.ts', '!lib/**/*.spec.ts'],
   projects: [
     {
       ...common,

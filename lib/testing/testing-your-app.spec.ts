@@ -33,8 +33,8 @@ describe('testing an application on the in-memory lock store', () => {
   }
 
   test("docs/TESTING.md: a crashed replica's lock expires when the test advances the clock", async () => {
-    const started = performance.now();
     const moduleRef = await app();
+    const started = performance.now(); // the test itself, without Nest's start-up
     const jobs = moduleRef.get(ReportJobs);
     const store = moduleRef.get(InMemoryLockStore);
 
@@ -100,5 +100,32 @@ describe('testing an application on the in-memory lock store', () => {
     const onClient = createInMemoryS3Lock({ client });
     await onClient.acquire('k', { owner: 'c' });
     expect(client.keys('in-memory')).toEqual(['locks/k']);
+  });
+});
+
+describe('InMemoryLockStore', () => {
+  test('its clock moves only when told; bad moves are refused; objects can be read, deleted and cleared', async () => {
+    const store = new InMemoryLockStore({ startTime: new Date('2030-01-01T00:00:00.700Z') });
+    expect(store.clock.now()).toEqual(new Date('2030-01-01T00:00:00.700Z'));
+    store.advance(1.5);
+    expect(store.now()).toEqual(new Date('2030-01-01T00:00:02.200Z'));
+    store.setTime(new Date('2029-12-31T23:59:59Z'));
+    expect(store.now()).toEqual(new Date('2029-12-31T23:59:59Z'));
+    expect(() => store.advance(-1)).toThrow(RangeError);
+    expect(() => store.setTime(Number.NaN)).toThrow(RangeError);
+
+    const written = await store.create('k', '{}', { 'S3Lock-Token': '7' });
+    const again = await store.putUnconditional('k', '{}', {});
+    expect(written.outcome === 'written' && again.outcome === 'written' && written.etag !== again.etag).toBe(true);
+    store.setTime(Date.parse('2030-01-01T00:00:05.900Z'));
+    expect((await store.read('k')).serverTime).toEqual(new Date('2030-01-01T00:00:05Z')); // a Date header, whole seconds
+    expect(store.get('k')).toMatchObject({ body: '{}', lastModified: new Date('2029-12-31T23:59:59Z'), metadata: {} });
+    expect(store.get('none')).toBeNull();
+    expect(await store.list('', 10)).toEqual({ objectKeys: ['k'], truncated: false });
+    expect(store.delete('k')).toBe(true);
+    expect(store.delete('k')).toBe(false);
+    await store.create('a', '{}', {});
+    store.clear();
+    expect(store.keys()).toEqual([]);
   });
 });
