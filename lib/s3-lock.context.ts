@@ -13,6 +13,12 @@ export interface S3LockRunContext {
    * down. `signal.reason` says which. Pass it to `fetch`, streams, or check `aborted` between steps.
    */
   readonly signal: AbortSignal;
+  /**
+   * The tick this run claimed, by the store's clock, when it was called by `@nestjs/schedule`
+   * (a `@Cron` occurrence or an `@Interval` slot) or through `runScheduled`; `undefined` for a
+   * direct call.
+   */
+  readonly tick: Date | undefined;
 }
 
 const storage = new AsyncLocalStorage<S3LockRunContext>();

@@ -2,10 +2,10 @@
 export const S3_LOCK_OPTIONS_METADATA = 's3_lock:options';
 
 /**
- * The hidden instance property through which Nest injects the interceptor into every class
- * with a `@WithS3Lock` method. A symbol, so it never shows up in `JSON.stringify` or `Object.keys`.
+ * The hidden instance property through which Nest injects the runner into every class with a
+ * `@WithS3Lock` method. A symbol, so it never shows up in `JSON.stringify` or `Object.keys`.
  */
-export const S3_LOCK_INTERCEPTOR_PROPERTY: unique symbol = Symbol('s3_lock:interceptor');
+export const S3_LOCK_RUNNER_PROPERTY: unique symbol = Symbol('s3_lock:runner');
 
 /** Context of the Nest `Logger` lines of the decorator and the interceptor. */
 export const S3_LOCK_LOGGER_CONTEXT = 'S3Lock';

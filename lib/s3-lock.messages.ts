@@ -121,6 +121,27 @@ export const messages = {
     `Skipped ${method}: lock "${lock.key}" is held by "${lock.owner}" ` +
     `(since ${iso(lock.lockTime)}, expires about ${iso(lock.expiresAt)}).`,
 
+  tickAlreadyRun: (method: string, key: string, tick: Date, holder: string | null | undefined) =>
+    `Skipped ${method}: its tick ${tick.toISOString()} (lock "${key}") has already been run` +
+    (holder ? `; "${holder}" holds the lock now.` : '.'),
+
+  tickLostRace: (method: string, key: string, tick: Date) =>
+    `Skipped ${method}: another replica claimed its tick ${tick.toISOString()} (lock "${key}") a moment earlier.`,
+
+  badInterval: (name: string, value: unknown) =>
+    `The interval of ${name} must be a whole number of milliseconds, at least 1; got ${describe(value)}.`,
+
+  badCron: (name: string, value: unknown) =>
+    `The cron schedule of ${name} must be a cron expression or a Date; got ${describe(value)}.`,
+
+  cronMissing: (name: string) =>
+    `${name} runs on a cron schedule, and its ticks are computed with the \`cron\` package, which could ` +
+    'not be loaded. It comes with @nestjs/schedule; install it (`npm install cron`) if your package manager does not hoist it.',
+
+  badSchedule: (value: unknown) =>
+    'runScheduled needs one of { cron }, { interval } or { tick } (a Date or ms since the epoch) ' +
+    `in its options; got ${describe(value)}.`,
+
   shuttingDown: (method: string, key: string) =>
     `Skipped ${method}: the application is shutting down, so lock "${key}" was not taken.`,
 

@@ -1,14 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { S3LockInterceptor } from './interceptors/s3-lock.interceptor.js';
 import {
   ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
   OPTIONS_TYPE,
 } from './s3-lock.module-definition.js';
-import { S3LockRunRegistry } from './s3-lock.run-registry.js';
+import { S3LockRunner } from './runner/s3-lock.runner.js';
 import { S3LockService } from './s3-lock.service.js';
 
-const providers = [S3LockService, S3LockRunRegistry, S3LockInterceptor];
+// The runner is exported for the classes with @WithS3Lock methods (Nest injects it into them);
+// it is not part of the public API.
+const providers = [S3LockService, S3LockRunner];
 
 /**
  * Registers `S3LockService` and what `@WithS3Lock` needs. At startup it checks that the store is

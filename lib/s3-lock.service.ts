@@ -7,11 +7,24 @@ import type {
 } from './interfaces/acquire-options.interface.js';
 import type { Lock } from './interfaces/lock.interface.js';
 import type { S3LockServiceOptions } from './interfaces/s3-lock-options.interface.js';
+import type {
+  S3LockScheduledRunOptions,
+  S3LockScheduledRunResult,
+} from './interfaces/scheduled-run.interface.js';
+import { attachedRunner } from './runner/attached-runner.js';
 import { LockProtocol } from './protocol/lock-protocol.js';
 import type { LockStore } from './protocol/lock-store.js';
 import { verifyStore } from './protocol/store-check.js';
 import { S3_LOCK_OPTIONS } from './s3-lock.module-definition.js';
 import { resolveOptions, type ResolvedS3LockOptions } from './s3-lock.options.js';
+
+/** The protocol behind each service, for the runner (internal; not part of the public API). */
+const protocols = new WeakMap<object, LockProtocol>();
+
+/** The lock protocol `service` runs on. Internal. */
+export function protocolOf(service: S3LockService): LockProtocol {
+  return protocols.get(service)!;
+}
 
 /**
  * Distributed locks on S3: one object per key, taken and released with conditional writes.
@@ -45,6 +58,7 @@ export class S3LockService implements OnModuleInit {
     this.logger = this.options.logger ?? new Logger(S3LockService.name);
     this.store = this.options.store;
     this.protocol = new LockProtocol(this.store, { ...this.options, logger: this.logger });
+    protocols.set(this, this.protocol);
   }
 
   /** Runs the store check at application startup, unless `storeCheck` is `false`. */
@@ -134,6 +148,34 @@ export class S3LockService implements OnModuleInit {
   /** The current state of the lock `key`, or `null` if it has never been written. */
   inspect(key: string): Promise<Lock | null> {
     return this.protocol.inspect(key);
+  }
+
+  /**
+   * Runs `fn` as one tick of a scheduled job, with exactly the semantics of `@WithS3Lock` on a
+   * `@Cron` or `@Interval` method: for jobs the decorator cannot see (added at run time through
+   * `SchedulerRegistry`, or run by a scheduler of your own). The tick is `options.tick`, or the
+   * occurrence of `options.cron` (or slot of `options.interval`) this call belongs to by the
+   * store's clock; a tick already run by any replica is skipped. `minHold`, `autoExtend`,
+   * `onLocked`, `currentS3Lock()` (lock, token, signal) and the module's events work as for the
+   * decorator; in an application, runs are released at shutdown like decorated ones.
+   *
+   * @example
+   * const job = new CronJob('0 * * * * *', () =>
+   *   locks.runScheduled({ key: 'sync', cron: '0 * * * * *' }, () => this.sync()));
+   * schedulerRegistry.addCronJob('sync', job);
+   * @returns `{ ran: true, result, tick }`, or `{ ran: false, reason, tick?, holder? }`.
+   */
+  async runScheduled<T>(
+    options: S3LockScheduledRunOptions,
+    fn: (lock: Lock) => T | Promise<T>,
+  ): Promise<S3LockScheduledRunResult<Awaited<T>>> {
+    let runner = attachedRunner(this);
+    if (!runner) {
+      // A service made with `new`, outside Nest: a runner of its own, with the default options.
+      const { S3LockRunner } = await import('./runner/s3-lock.runner.js');
+      runner = new S3LockRunner(this, { bucket: this.bucket });
+    }
+    return runner.runScheduled(options, fn);
   }
 
   /**

@@ -3,7 +3,7 @@ import { Cron } from '@nestjs/schedule';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { currentS3Lock, WithS3Lock } from 'nestjs-s3-lock';
 import { RunRecord } from './run-record.js';
-import { tickOf } from './sample.config.js';
+import { timeOfDay } from './sample.config.js';
 
 /** Seconds the long job works, longer than its lock's `expire`: automatic extension keeps it. */
 const REINDEX_STEPS = 5;
@@ -19,29 +19,28 @@ export class JobsService {
   constructor(private readonly record: RunRecord) {}
 
   /**
-   * A short job every 3 seconds. It takes well under a second, so `minHold: 2` keeps the lock
-   * for 2 seconds after it starts: a replica whose clock or timer fires a little late still
-   * finds the lock held and skips, instead of running the same tick again.
+   * A short job every 3 seconds, with the default options: each tick runs on one replica,
+   * however the replicas' timers and clocks differ; the others skip it.
    */
   @Cron('*/3 * * * * *')
-  @WithS3Lock('sample:report', { expire: 2, minHold: 2 })
+  @WithS3Lock('sample:report')
   async sendReport(): Promise<void> {
-    const tick = tickOf(3);
-    const { token } = currentS3Lock()!;
-    this.record.append('report', tick, token);
-    this.logger.log(`tick ${tick}: report sent (fencing token ${token})`);
+    const { token, tick } = currentS3Lock()!;
+    this.record.append('report', timeOfDay(tick!), token);
+    this.logger.log(`tick ${timeOfDay(tick!)}: report sent (fencing token ${token})`);
   }
 
   /**
    * A long job every 10 seconds that works for 5 seconds on a 3-second lock: `autoExtend`
-   * extends the lock while it runs. It passes its fencing token with every write, as a real
+   * extends the lock while it runs (a short `expire` lets another replica take over soon after
+   * a crash; the default, 60 s, needs no extension for a 5-second job). It passes its fencing token with every write, as a real
    * job would to the resource it protects, and stops if the lock is lost.
    */
   @Cron('*/10 * * * * *')
   @WithS3Lock('sample:reindex', { expire: 3, autoExtend: true })
   async reindex(): Promise<void> {
-    const tick = tickOf(10);
     const { token, signal, lock } = currentS3Lock()!;
+    const tick = timeOfDay(currentS3Lock()!.tick!);
     this.logger.log(`tick ${tick}: reindex started (fencing token ${token}, lock expires ${time(lock.expiresAt)})`);
     for (let step = 1; step <= REINDEX_STEPS; step++) {
       if (signal.aborted) {

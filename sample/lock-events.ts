@@ -1,21 +1,26 @@
 import { Logger } from '@nestjs/common';
-import type { S3LockEvents } from 'nestjs-s3-lock';
-import { tickOf } from './sample.config.js';
+import type { S3LockEvents, S3LockSkipReason } from 'nestjs-s3-lock';
+import { timeOfDay } from './sample.config.js';
 
-/** The schedule of each job's lock, in seconds, to name the tick a skip belongs to. */
-const PERIOD_SECONDS: Readonly<Record<string, number>> = { 'sample:report': 3, 'sample:reindex': 10 };
+const WHY: Readonly<Record<S3LockSkipReason, string>> = {
+  'tick-claimed': 'this tick already ran',
+  locked: 'another run holds the lock',
+  'shutting-down': 'shutting down',
+};
 
 /**
- * The module's `events` hooks: one log line for each skipped run, naming the replica that held
- * the lock (the library logs skips at debug level only, as they are the normal case).
+ * The module's `events` hooks: one log line for each skipped run, saying why (the library logs
+ * skips at debug level only, as they are the normal case on every replica but one).
  */
 export function logLockEvents(): S3LockEvents {
   const logger = new Logger('LockEvents');
   return {
-    skipped: ({ key, method, holder }) => {
-      const period = PERIOD_SECONDS[key];
-      const tick = period === undefined ? '' : `tick ${tickOf(period)}: `;
-      logger.log(`${tick}skipped ${method}, lock "${key}" is held by ${holder ?? 'another owner'}`);
+    skipped: ({ key, method, reason, tick, holder }) => {
+      const why = reason ? WHY[reason] : 'skipped';
+      logger.log(
+        `${tick ? `tick ${timeOfDay(tick)}: ` : ''}skipped ${method} (lock "${key}"): ${why}` +
+          (holder ? `, held by ${holder}` : ''),
+      );
     },
   };
 }

@@ -19,10 +19,7 @@ export function sampleConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig
   };
 }
 
-/** The `@Cron` tick a run belongs to: the start of its `periodSeconds` slot, as an ISO time. */
-export function tickOf(periodSeconds: number, now = Date.now()): string {
-  const periodMs = periodSeconds * 1000;
-  // Rounded, not floored: a job fires a few milliseconds after its second starts, and may take
-  // a little longer than that to get its lock.
-  return new Date(Math.round(now / periodMs) * periodMs).toISOString().slice(11, 19);
+/** A tick (or any time) as its time of day, `HH:MM:SS` (UTC), as the sample logs and records it. */
+export function timeOfDay(time: Date): string {
+  return time.toISOString().slice(11, 19);
 }

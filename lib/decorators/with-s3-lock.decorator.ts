@@ -6,28 +6,36 @@ import type {
   WithS3LockOptions,
 } from '../interfaces/s3-lock-module-options.interface.js';
 import { S3LockInterceptor } from '../interceptors/s3-lock.interceptor.js';
+import { checkDecoratorOptions } from '../runner/run-options.js';
+import { S3LockRunner } from '../runner/s3-lock.runner.js';
 import {
-  S3_LOCK_INTERCEPTOR_PROPERTY,
   S3_LOCK_OPTIONS_METADATA,
+  S3_LOCK_RUNNER_PROPERTY,
 } from '../s3-lock.internal-constants.js';
 import { messages } from '../s3-lock.messages.js';
-import { checkDecoratorOptions } from '../s3-lock.run-options.js';
 import { copyMethodMetadata } from './copy-method-metadata.js';
 
-type WithInterceptor = { [S3_LOCK_INTERCEPTOR_PROPERTY]?: S3LockInterceptor };
+type WithRunner = { [S3_LOCK_RUNNER_PROPERTY]?: S3LockRunner };
 
-/** Classes that already ask Nest for the interceptor. */
-const injected = new WeakSet<object>();
+/** The `@WithS3Lock` methods of each class prototype. */
+const decoratedMethods = new WeakMap<object, Set<string | symbol>>();
 
 /**
- * Runs the decorated method only while holding the S3 lock `key`: on one replica at a time,
- * once per call. Meant above all for `@Cron`, `@Interval` and `@Timeout` jobs (in either
- * decorator order), and works on any method of a provider or controller, sync or async.
+ * Runs the decorated method only while holding the S3 lock `key`: on one replica at a time.
+ * Meant above all for `@Cron`, `@Interval` and `@Timeout` jobs (in either decorator order),
+ * and works on any method of a provider or controller, sync or async.
  *
  * Each call takes the lock with a fresh owner, runs the method, and releases the lock when it
  * returns or throws (its error reaches the caller unchanged). When another owner holds the
  * lock, the method does not run and the call resolves to `undefined` (`onLocked: 'skip'`, the
  * default) or rejects with `AlreadyLockedError` (`onLocked: 'throw'`; `409` over HTTP).
+ *
+ * A call made by `@nestjs/schedule` for a `@Cron` or `@Interval` job also claims its tick (the
+ * occurrence it was fired for, by the store's clock) in the lock object: each tick runs once
+ * across all replicas, whatever their timers and clocks do, with no option to tune. A tick
+ * already run is skipped whatever `onLocked` says. Calls of the same method from anywhere else
+ * (a controller, a test, another job) are direct calls: they are not ticks and only take the
+ * lock. See docs/SCHEDULING.md.
  * The decorated method always returns a Promise (declare it `async` so its type says so); a
  * method that returns an Observable is subscribed to under the lock and resolves to its last value.
  * Inside it, `currentS3Lock()` gives the lock,
@@ -43,7 +51,7 @@ const injected = new WeakSet<object>();
  * \@Injectable()
  * export class ReportJobs {
  *   \@Cron('0 0 3 * * *')
- *   \@WithS3Lock('nightly-report', { expire: 600, minHold: 30 })
+ *   \@WithS3Lock('nightly-report', { expire: 600 })
  *   async nightlyReport() { ... }
  *
  *   \@WithS3Lock({ key: ([tenant]) => `export:${tenant}`, onLocked: 'throw' })
@@ -68,16 +76,10 @@ export function WithS3Lock(
     if (typeof original !== 'function') throw new TypeError(messages.notAMethod(where));
     if (typeof target === 'function') throw new TypeError(messages.staticMethod(where));
 
-    const wrapper = function (this: WithInterceptor | undefined, ...args: unknown[]): Promise<unknown> {
-      const interceptor = this?.[S3_LOCK_INTERCEPTOR_PROPERTY];
-      if (!interceptor) return Promise.reject(new S3LockError(messages.notCreatedByNest(where)));
-      return interceptor.run({
-        instance: this as object,
-        method: where,
-        args,
-        options: lockOptions,
-        invoke: () => original.apply(this, args),
-      });
+    const wrapper = function (this: WithRunner | undefined, ...args: unknown[]): Promise<unknown> {
+      const runner = this?.[S3_LOCK_RUNNER_PROPERTY];
+      if (!runner) return Promise.reject(new S3LockError(messages.notCreatedByNest(where)));
+      return runner.runDecorated(this as object, propertyKey, where, lockOptions, args, () => original.apply(this, args));
     };
     copyMethodMetadata(original, wrapper);
     Reflect.defineMetadata(S3_LOCK_OPTIONS_METADATA, lockOptions, wrapper);
@@ -85,15 +87,43 @@ export function WithS3Lock(
     // On controllers: a lock conflict becomes 409. On providers: Nest creates the interceptor
     // in the class's module at startup, which fails clearly when S3LockModule is missing there.
     UseInterceptors(S3LockInterceptor)(target, propertyKey, descriptor);
-    injectInterceptor(target);
+    registerMethod(target, propertyKey);
     return descriptor;
   };
 }
 
-/** Asks Nest to set the interceptor on every instance of the class, under a hidden symbol. */
-function injectInterceptor(prototype: object): void {
-  if (injected.has(prototype)) return;
-  injected.add(prototype);
-  Inject(S3LockInterceptor)(prototype, S3_LOCK_INTERCEPTOR_PROPERTY);
-  Optional()(prototype, S3_LOCK_INTERCEPTOR_PROPERTY);
+/**
+ * Records a decorated method of `prototype` and, the first time, asks Nest to inject the runner
+ * into every instance under a hidden symbol. The injection goes through a setter, so the runner
+ * learns of each instance as Nest creates it (see `runner/scheduled-calls.ts`).
+ */
+function registerMethod(prototype: object, key: string | symbol): void {
+  let keys = decoratedMethods.get(prototype);
+  if (keys) {
+    keys.add(key);
+    return;
+  }
+  keys = new Set([key]);
+  decoratedMethods.set(prototype, keys);
+  Inject(S3LockRunner)(prototype, S3_LOCK_RUNNER_PROPERTY);
+  Optional()(prototype, S3_LOCK_RUNNER_PROPERTY);
+  Object.defineProperty(prototype, S3_LOCK_RUNNER_PROPERTY, {
+    configurable: true,
+    get: () => undefined,
+    set(this: object, runner: S3LockRunner | undefined) {
+      adoptInstance(this, runner);
+    },
+  });
+}
+
+/** Keeps the runner Nest injected into `instance`, and lets it adopt the instance once. */
+function adoptInstance(instance: object, runner: S3LockRunner | undefined): void {
+  if (Object.getOwnPropertyDescriptor(instance, S3_LOCK_RUNNER_PROPERTY)?.value === runner) return;
+  Object.defineProperty(instance, S3_LOCK_RUNNER_PROPERTY, { value: runner, configurable: true, writable: true });
+  if (!runner) return;
+  const methods = new Set<string | symbol>();
+  for (let proto = Object.getPrototypeOf(instance); proto; proto = Object.getPrototypeOf(proto)) {
+    decoratedMethods.get(proto)?.forEach((key) => methods.add(key));
+  }
+  runner.adopt(instance, methods);
 }

@@ -60,6 +60,15 @@ export interface WithS3LockOptions extends S3LockRunOptions {
 }
 
 /**
+ * Why a locked call did not run:
+ * - `'locked'`: another run holds the lock (on another replica, or in this process).
+ * - `'tick-claimed'`: a scheduled call whose tick has already been run, or claimed a moment
+ *   earlier by another replica: each tick of a `@Cron` / `@Interval` job runs once.
+ * - `'shutting-down'`: the application is shutting down; no new run starts.
+ */
+export type S3LockSkipReason = 'locked' | 'tick-claimed' | 'shutting-down';
+
+/**
  * What happened to one decorated call, passed to the `events` hooks. `key` and `method` are
  * always set; the other fields where they apply.
  */
@@ -70,8 +79,12 @@ export interface S3LockRunEvent {
   readonly method: string;
   /** The lock this call holds or held (`acquired`, `released`, `lost`). */
   readonly lock?: Lock;
-  /** The owner that held the lock (`skipped`). */
+  /** The owner that holds the lock, when known (`skipped`). */
   readonly holder?: string;
+  /** Why the call did not run (`skipped`). */
+  readonly reason?: S3LockSkipReason;
+  /** The tick of a scheduled call: the occurrence it runs (or skipped), by the store's clock. */
+  readonly tick?: Date;
   /** Milliseconds the method ran (`released`). */
   readonly durationMs?: number;
   /** Why the lock was lost (`lost`). */
@@ -85,7 +98,7 @@ export interface S3LockRunEvent {
 export interface S3LockEvents {
   /** The lock was taken and the method is about to run. */
   acquired?(event: S3LockRunEvent): void;
-  /** Another owner held the lock: the method did not run. */
+  /** The method did not run; `event.reason` says why. */
   skipped?(event: S3LockRunEvent): void;
   /** The method finished and the lock was released (or, with `minHold`, left to expire). */
   released?(event: S3LockRunEvent): void;

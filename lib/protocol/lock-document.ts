@@ -20,6 +20,8 @@ export interface LockMetadata {
   token: number;
   /** A random id of the write that produced this state, to recognise our own landed writes. */
   writeId: string;
+  /** The tick claims carried by this state, in their stored form (see `tick-claims.ts`). */
+  ticks?: string;
 }
 
 /** Bodies larger than this are not lock documents; they are refused without being read whole. */
@@ -30,6 +32,7 @@ const PROTOCOL_VERSION = '1';
 const META_VERSION = 's3lock-version';
 const META_TOKEN = 's3lock-token';
 const META_WRITE = 's3lock-write';
+const META_TICKS = 's3lock-ticks';
 const FIELDS = ['expire', 'lock_time', 'release_time', 'owner'] as const;
 
 /**
@@ -101,6 +104,7 @@ export function encodeMetadata(meta: LockMetadata): Record<string, string> {
     [META_VERSION]: PROTOCOL_VERSION,
     [META_TOKEN]: String(meta.token),
     [META_WRITE]: meta.writeId,
+    ...(meta.ticks ? { [META_TICKS]: meta.ticks } : {}),
   };
 }
 
@@ -113,5 +117,6 @@ export function decodeMetadata(metadata: Record<string, string> | undefined): Lo
   const token = Number(metadata[META_TOKEN]);
   const writeId = metadata[META_WRITE];
   if (!Number.isSafeInteger(token) || token < 0 || !writeId) return null;
-  return { token, writeId };
+  const ticks = metadata[META_TICKS];
+  return ticks ? { token, writeId, ticks } : { token, writeId };
 }

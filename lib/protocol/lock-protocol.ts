@@ -22,6 +22,8 @@ import {
 import { freshOwner, randomId } from './owner.js';
 import { bareEtag, type LockStore, type WriteResult } from './lock-store.js';
 import { toSecond } from './server-clock.js';
+import { TickClaimedError } from './tick-claimed.js';
+import { decodeClaims, encodeClaims, isClaimed, type TickClaim, withClaim } from './tick-claims.js';
 import { type LockTimers, realTimers } from './timers.js';
 import {
   checkWaitBelowExpire,
@@ -59,10 +61,12 @@ interface Written {
   etag: string;
   token: number;
   owner: string | null;
+  /** The tick claims of that state, stored form. */
+  ticks: string | undefined;
 }
 
 /** A rewrite of a held lock: what it is called in messages, and the document it writes. */
-type Rewrite = { operation: 'extend' | 'release'; doc: LockDocument; lockTime: Date };
+type Rewrite = { operation: 'extend' | 'release'; doc: LockDocument; lockTime: Date; ticks: string | undefined };
 
 /** How many keys' last written states are remembered for the one-request path. */
 const MAX_REMEMBERED = 10_000;
@@ -83,6 +87,8 @@ export class LockProtocol {
   private readonly written = new Map<string, Written>();
   /** The locks this protocol handed out: only those may be released or extended. */
   private readonly issued = new WeakSet<Lock>();
+  /** The tick claims carried by each state this protocol built (issued or read). */
+  private readonly claimsOf = new WeakMap<Lock, string | undefined>();
 
   constructor(
     private readonly store: LockStore,
@@ -97,8 +103,12 @@ export class LockProtocol {
     return seen.object ? this.lockFrom(key, seen) : null;
   }
 
-  /** Acquires `key` or throws `AlreadyLockedError`; see `S3LockService.acquire`. */
-  async acquire(key: string, options: AcquireOptions = {}): Promise<Lock> {
+  /**
+   * Acquires `key` or throws `AlreadyLockedError`; see `S3LockService.acquire`. With `tick` (a
+   * scheduled call), also refuses with `TickClaimedError` when that tick, or a later one of its
+   * schedule, has been claimed, and claims it in the same write that takes the lock.
+   */
+  async acquire(key: string, options: AcquireOptions = {}, tick?: TickClaim): Promise<Lock> {
     const objectKey = objectKeyFor(this.settings.prefix, key);
     const owner =
       options.owner === undefined
@@ -113,8 +123,8 @@ export class LockProtocol {
     const writeId = randomId();
     const lock =
       (this.settings.mode === 'conditional'
-        ? await this.acquireAsRepeatHolder(key, objectKey, owner, expire, writeId)
-        : null) ?? (await this.acquireByReading(key, objectKey, owner, expire, writeId));
+        ? await this.acquireAsRepeatHolder(key, objectKey, owner, expire, writeId, tick)
+        : null) ?? (await this.acquireByReading(key, objectKey, owner, expire, writeId, tick));
     if (wait > 0) await this.confirm(lock, objectKey, writeId, wait);
     return lock;
   }
@@ -128,16 +138,20 @@ export class LockProtocol {
       operation: 'extend',
       doc: { expire: newExpire, lock_time: formatTime(startedAt), release_time: null, owner: held.owner },
       lockTime: startedAt,
+      ticks: this.claimsOf.get(held),
     });
   }
 
   /**
    * Releases a held lock, if still ours; see `S3LockService.release`. With `force`, the lock
    * need not have been handed out by this protocol (an operator freeing a dead owner's lock):
-   * the write is still conditional on the state passed in.
+   * the write is still conditional on the state passed in. With `cover`, the released state
+   * also claims that tick (the latest tick of a schedule that passed while a long run held the
+   * lock), so a replica that fires late for it does not run it after the release.
    */
-  async release(lock: Lock, force = false): Promise<Lock> {
+  async release(lock: Lock, force = false, cover?: TickClaim): Promise<Lock> {
     const held = this.heldLock(lock, force ? null : 'release');
+    const claims = decodeClaims(this.claimsOf.get(held));
     return this.rewrite(held, {
       operation: 'release',
       doc: {
@@ -147,6 +161,7 @@ export class LockProtocol {
         owner: null,
       },
       lockTime: held.lockTime,
+      ticks: encodeClaims(cover ? withClaim(claims, cover) : claims),
     });
   }
 
@@ -161,14 +176,19 @@ export class LockProtocol {
     owner: string,
     expire: number,
     writeId: string,
+    tick: TickClaim | undefined,
   ): Promise<Lock | null> {
     const last = this.written.get(objectKey);
     if (!last || (last.owner !== null && last.owner !== owner)) return null;
+    const claims = decodeClaims(last.ticks);
+    // This process wrote the newest claim itself: no request needed to know the tick was run.
+    if (tick && isClaimed(claims, tick)) throw new TickClaimedError(key, tick, 'already-run', null);
+    const ticks = encodeClaims(tick ? withClaim(claims, tick) : claims);
     const startedAt = this.store.clock.now();
     const doc = this.heldDocument(owner, expire, startedAt);
     const token = last.token + 1;
-    const result = await this.store.replace(objectKey, last.etag, encodeDocument(doc), encodeMetadata({ token, writeId }));
-    if (result.outcome === 'written') return this.remember(key, objectKey, doc, token, result.etag, startedAt);
+    const result = await this.store.replace(objectKey, last.etag, encodeDocument(doc), encodeMetadata({ token, writeId, ticks }));
+    if (result.outcome === 'written') return this.remember(key, objectKey, doc, token, result.etag, startedAt, ticks);
     this.written.delete(objectKey);
     return null;
   }
@@ -180,6 +200,7 @@ export class LockProtocol {
     owner: string,
     expire: number,
     writeId: string,
+    tick: TickClaim | undefined,
   ): Promise<Lock> {
     let clockWaits = 0;
     let last = 'no answer';
@@ -188,6 +209,8 @@ export class LockProtocol {
       const landed = this.ownWrite(key, objectKey, seen, writeId);
       if (landed) return landed;
       const current = seen.object ? this.lockFrom(key, seen) : null;
+      const claims = decodeClaims(seen.object?.meta?.ticks);
+      if (tick && isClaimed(claims, tick)) throw new TickClaimedError(key, tick, 'already-run', current);
       if (current?.owner != null && current.owner !== owner && !this.isExpired(seen)) {
         throw new AlreadyLockedError({ ...current, owner: current.owner });
       }
@@ -204,8 +227,11 @@ export class LockProtocol {
       const token = nextToken(seen.object?.meta?.token, serverSecond);
       const startedAt = this.store.clock.now();
       const doc = this.heldDocument(owner, expire, startedAt);
-      const result = await this.write(objectKey, seen, encodeDocument(doc), encodeMetadata({ token, writeId }));
-      if (result.outcome === 'written') return this.remember(key, objectKey, doc, token, result.etag, startedAt);
+      const ticks = encodeClaims(tick ? withClaim(claims, tick) : claims);
+      const result = await this.write(objectKey, seen, encodeDocument(doc), encodeMetadata({ token, writeId, ticks }));
+      if (result.outcome === 'written') return this.remember(key, objectKey, doc, token, result.etag, startedAt, ticks);
+      // A scheduled call that lost the race decides without re-reading: the winner claimed the tick.
+      if (tick && result.outcome === 'precondition-failed') throw new TickClaimedError(key, tick, 'lost-race', null);
       attempt++;
       if (result.outcome === 'unknown') {
         last = result.failure.detail;
@@ -247,7 +273,7 @@ export class LockProtocol {
     const objectKey = objectKeyFor(this.settings.prefix, held.key);
     const writeId = randomId();
     const body = encodeDocument(change.doc);
-    const metadata = encodeMetadata({ token: held.token, writeId });
+    const metadata = encodeMetadata({ token: held.token, writeId, ticks: change.ticks });
     let last = 'no answer';
     let sawUnknown = false;
     for (let attempt = 1; attempt <= this.settings.maxAttempts; attempt++) {
@@ -256,7 +282,7 @@ export class LockProtocol {
           ? await this.store.replace(objectKey, held.etag, body, metadata)
           : await this.writeIfUnchanged(held, objectKey, body, metadata);
       if (result.outcome === 'written') {
-        return this.remember(held.key, objectKey, change.doc, held.token, result.etag, change.lockTime);
+        return this.remember(held.key, objectKey, change.doc, held.token, result.etag, change.lockTime, change.ticks);
       }
       if (result.outcome === 'unknown') {
         last = result.failure.detail;
@@ -271,7 +297,7 @@ export class LockProtocol {
           // Our lock was live, so no other writer could take it: the release that went unheard
           // landed, and someone acquired the freed lock before this read.
           this.debug(`release "${held.key}": landed unheard; the key has changed hands since`);
-          return this.releasedState(held, change.doc);
+          return this.releasedState(held, change);
         }
         const current = seen.object ? this.lockFrom(held.key, seen) : null;
         this.settings.logger.warn(messages.staleRelease(held, current));
@@ -290,8 +316,9 @@ export class LockProtocol {
   }
 
   /** The released state of `held` when it was overwritten before it could be read back. */
-  private releasedState(held: Lock, doc: LockDocument): Lock {
-    const lock: Lock = { ...held, owner: null, releaseTime: parseTime(doc.release_time!), etag: '' };
+  private releasedState(held: Lock, change: Rewrite): Lock {
+    const lock: Lock = { ...held, owner: null, releaseTime: parseTime(change.doc.release_time!), etag: '' };
+    this.claimsOf.set(lock, change.ticks);
     return lock;
   }
 
@@ -339,7 +366,7 @@ export class LockProtocol {
   private ownWrite(key: string, objectKey: string, seen: Observed, writeId: string): Lock | null {
     if (seen.object?.meta?.writeId !== writeId) return null;
     const { doc, meta, etag } = seen.object;
-    return this.remember(key, objectKey, doc, meta.token, etag, parseTime(doc.lock_time) ?? seen.object.lastModified);
+    return this.remember(key, objectKey, doc, meta.token, etag, parseTime(doc.lock_time) ?? seen.object.lastModified, meta.ticks);
   }
 
   /**
@@ -357,12 +384,20 @@ export class LockProtocol {
   }
 
   /** Records a state this process wrote, and returns it as a `Lock` it may later rewrite. */
-  private remember(key: string, objectKey: string, doc: LockDocument, token: number, etag: string, writtenAt: Date): Lock {
+  private remember(
+    key: string,
+    objectKey: string,
+    doc: LockDocument,
+    token: number,
+    etag: string,
+    writtenAt: Date,
+    ticks: string | undefined,
+  ): Lock {
     this.written.delete(objectKey);
     if (this.written.size >= MAX_REMEMBERED) {
       this.written.delete(this.written.keys().next().value as string);
     }
-    this.written.set(objectKey, { etag, token, owner: doc.owner });
+    this.written.set(objectKey, { etag, token, owner: doc.owner, ticks });
     const lock: Lock = {
       key,
       owner: doc.owner,
@@ -374,12 +409,13 @@ export class LockProtocol {
       expiresAt: new Date(writtenAt.getTime() + doc.expire * 1000),
     };
     this.issued.add(lock);
+    this.claimsOf.set(lock, ticks);
     return lock;
   }
 
   private lockFrom(key: string, seen: Observed): Lock {
     const { doc, meta, etag, lastModified } = seen.object!;
-    return {
+    const lock: Lock = {
       key,
       owner: doc.owner,
       expire: doc.expire,
@@ -389,6 +425,8 @@ export class LockProtocol {
       etag,
       expiresAt: new Date(lastModified.getTime() + doc.expire * 1000),
     };
+    this.claimsOf.set(lock, meta?.ticks);
+    return lock;
   }
 
   /**

@@ -107,13 +107,33 @@ async function stopAll(replicas: Replica[]): Promise<void> {
   say(`stopped: ${endings.join(', ')}`);
 }
 
-/** Reads the record and prints, per job, how many ticks ran and on which replicas. */
-function summarise(): boolean {
+/** The jobs' periods (seconds), to know which ticks the middle of a timed run must have. */
+const PERIOD_SECONDS: Readonly<Record<string, number>> = { report: 3, reindex: 10 };
+
+/** The ticks of `job` (`HH:MM:SS`) in the middle of the run: from 30 % to 70 % of its time. */
+function middleTicks(job: string, startedAt: number): string[] {
+  const period = PERIOD_SECONDS[job];
+  if (!DURATION || !period) return [];
+  const ticks: string[] = [];
+  const from = startedAt + DURATION * 300;
+  for (let t = Math.ceil(from / (period * 1000)) * period * 1000; t <= startedAt + DURATION * 700; t += period * 1000) {
+    ticks.push(new Date(t).toISOString().slice(11, 19));
+  }
+  return ticks;
+}
+
+/**
+ * Reads the record and prints, per job, how many ticks ran and on which replicas. Fails when a
+ * tick ran twice or, in a timed run without SAMPLE_KILL, when a tick in the middle of the run
+ * did not run at all.
+ */
+function summarise(startedAt: number): boolean {
   const entries: RunRecordEntry[] = existsSync(RECORD_FILE)
     ? readFileSync(RECORD_FILE, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as RunRecordEntry)
     : [];
   let exactlyOnce = true;
-  for (const job of [...new Set(entries.map((entry) => entry.job))].sort()) {
+  const jobs = new Set([...entries.map((entry) => entry.job), ...(DURATION ? Object.keys(PERIOD_SECONDS) : [])]);
+  for (const job of [...jobs].sort()) {
     const runs = entries.filter((entry) => entry.job === job);
     const perTick = new Map<string, number>();
     const perReplica = new Map<string, number>();
@@ -123,6 +143,11 @@ function summarise(): boolean {
     }
     const repeated = [...perTick].filter(([, count]) => count > 1);
     if (repeated.length > 0) exactlyOnce = false;
+    const missed = middleTicks(job, startedAt).filter((tick) => !perTick.has(tick));
+    if (missed.length > 0) {
+      say(`${job}: NO REPLICA RAN the ticks ${missed.join(', ')} in the middle of the run`);
+      if (!KILL) exactlyOnce = false;
+    }
     const replicas = [...perReplica].sort().map(([name, count]) => `${name} ${count}`).join(', ');
     say(
       `${job}: ${perTick.size} ticks, ${runs.length} runs ` +
@@ -145,7 +170,7 @@ async function showLocks(): Promise<void> {
       : lock.owner === null
         ? `released (last fencing token ${lock.token})`
         : `owner ${lock.owner} until ${lock.expiresAt.toISOString().slice(11, 19)} (fencing token ${lock.token}; ` +
-          'kept by minHold or by a killed replica, it expires on its own)';
+          'kept by a killed replica or by minHold, it expires on its own)';
     say(`lock ${key}: ${state}`);
   }
 }
@@ -157,6 +182,7 @@ async function main(): Promise<number> {
       (DURATION ? `; stopping after ${DURATION} s` : '; Ctrl-C stops them') +
       (KILL ? `; SIGKILL ${KILL.replica} after ${KILL.afterSeconds} s` : ''),
   );
+  const startedAt = Date.now();
   const replicas = Array.from({ length: REPLICAS }, (_, index) => startReplica(index));
 
   let stopRequested!: (why: string) => void;
@@ -180,7 +206,7 @@ async function main(): Promise<number> {
   for (const timer of timers) clearTimeout(timer);
   await stopAll(replicas);
   await showLocks();
-  return summarise() ? 0 : 1;
+  return summarise(startedAt) ? 0 : 1;
 }
 
 main().then(

@@ -222,7 +222,7 @@ describe('a decorated method', () => {
     await expect(first).resolves.toMatch(/^token/);
     expect(work.runs).toBe(1);
     expect(logger.s3Lock('debug')).toContainEqual(expect.stringContaining(`Skipped Work.slow: lock "async" is held by "${holder}"`));
-    expect(events.skipped).toEqual([{ key: 'async', method: 'Work.slow', holder }]);
+    expect(events.skipped).toEqual([{ key: 'async', method: 'Work.slow', reason: 'locked', holder }]);
     expect(events.acquired).toHaveLength(1);
     expect(events.released).toHaveLength(1);
   });

@@ -1,19 +1,24 @@
 import type { Lock } from '../../lib/interfaces/lock.interface.js';
+import { lostSignalMarginMs as runPathMarginMs } from '../../lib/runner/locked-run.js';
 import type { LandingObserver, Request, SimS3, Version } from './sim-store.js';
 
 /**
  * When the holder of a lock is told it lost the lease, as the run path computes it
- * (lib/s3-lock.run.ts, `watchExpiry`): `expire` seconds after the write that set the lock
- * started, minus a safety margin. The margin is 0 in the run path today; set it here (or with
- * SIM_LOST_MARGIN_MS) to what the run path subtracts.
+ * (lib/runner/locked-run.ts, `watchExpiry`): `expire` seconds after the write that set the
+ * lock started, minus the run path's own safety margin.
  */
 export function lostSignalAt(writeStartedAt: number, expireSeconds: number): number {
   return writeStartedAt + expireSeconds * 1000 - lostSignalMarginMs(expireSeconds);
 }
 
-/** The run path's safety margin before the lost signal, in ms, for a lock of `expireSeconds`. */
-export function lostSignalMarginMs(_expireSeconds: number): number {
-  return Number(process.env.SIM_LOST_MARGIN_MS ?? 0);
+/**
+ * The run path's safety margin before the lost signal, in ms, for a lock of `expireSeconds`:
+ * the run path's own function, unless SIM_LOST_MARGIN_MS sets another (to see what a margin
+ * would do, or 0 to see the run path without one).
+ */
+export function lostSignalMarginMs(expireSeconds: number): number {
+  const override = process.env.SIM_LOST_MARGIN_MS;
+  return override === undefined ? runPathMarginMs(expireSeconds) : Number(override);
 }
 
 /**

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
       baseSeed,
       requiredLeadMs: REQUIRED_SIGNAL_LEAD_MS,
-      lostMarginMs: lostSignalMarginMs(60),
+      lostMargin: `${lostSignalMarginMs(1)} ms at expire 1 s, ${lostSignalMarginMs(10)} ms at 10 s`,
     }, examples);
     writeFileSync(new URL('../../docs/SIMULATION.md', import.meta.url.replace('/.build/test/sim/', '/test/sim/')), report);
     console.log('\nWrote docs/SIMULATION.md.');

@@ -34,7 +34,8 @@ export interface RunFacts {
   date: string;
   baseSeed: number;
   requiredLeadMs: number;
-  lostMarginMs: number;
+  /** The run path's margin, described (e.g. for expire 1 s and 60 s). */
+  lostMargin: string;
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
@@ -58,7 +59,7 @@ export function renderReport(summary: SimSummary, facts: RunFacts, examples: Exa
     'ticks. Invariants are checked after every step and at every landed write and every answer a',
     'caller gets (test/sim/invariants.ts). A holder is told it lost its lease the way',
     '`lib/s3-lock.run.ts` computes it: `writeStartedAt + expire` minus a margin',
-    `(\`lostSignalMarginMs\`, ${facts.lostMarginMs} ms in this run), and that signal must come at least`,
+    `(\`lostSignalMarginMs\`: ${facts.lostMargin}), and that signal must come at least`,
     `${facts.requiredLeadMs} ms before anyone could take the lock over.`,
     '',
     '## The run',

@@ -1,4 +1,4 @@
-import { InvalidLockArgumentError } from './errors/invalid-lock-argument.error.js';
+import { InvalidLockArgumentError } from '../errors/invalid-lock-argument.error.js';
 import type {
   S3LockEvents,
   S3LockKey,
@@ -6,10 +6,11 @@ import type {
   S3LockOnLocked,
   S3LockRunOptions,
   WithS3LockOptions,
-} from './interfaces/s3-lock-module-options.interface.js';
-import { validExpire, validInteger, validWait } from './protocol/validation.js';
-import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS } from './s3-lock.internal-constants.js';
-import { messages } from './s3-lock.messages.js';
+} from '../interfaces/s3-lock-module-options.interface.js';
+import type { S3LockScheduledRunOptions } from '../interfaces/scheduled-run.interface.js';
+import { validExpire, validInteger, validWait } from '../protocol/validation.js';
+import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS } from '../s3-lock.internal-constants.js';
+import { messages } from '../s3-lock.messages.js';
 
 /** The module-wide settings of decorated calls, defaults applied and checked. */
 export interface ResolvedRunDefaults {
@@ -99,4 +100,30 @@ function checkRunOptions(options: S3LockRunOptions): S3LockRunOptions {
     minHold: minHold === undefined ? undefined : validInteger(minHold, 'minHold', 0, MAX_SECONDS),
     autoExtend,
   };
+}
+
+/**
+ * Checks the options of `S3LockService.runScheduled`: a non-empty key, exactly one schedule
+ * (`cron`, `interval` or `tick`), and the options of `@WithS3Lock`.
+ */
+export function checkScheduledRunOptions(options: S3LockScheduledRunOptions): S3LockScheduledRunOptions {
+  const checked = checkRunOptions(options);
+  const { key, name, cron, interval, tick, timeZone, utcOffset } = options;
+  if (typeof key !== 'string' || key.length === 0) {
+    throw new InvalidLockArgumentError('key', messages.invalidOption('key', 'a non-empty string', key));
+  }
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
+    throw new InvalidLockArgumentError('name', messages.invalidOption('name', 'a non-empty string', name));
+  }
+  const given = [cron, interval, tick].filter((v) => v !== undefined).length;
+  const tickOk = tick === undefined || (tick instanceof Date ? !Number.isNaN(tick.getTime()) : Number.isSafeInteger(tick));
+  if (given !== 1 || !tickOk || (cron !== undefined && typeof cron !== 'string')) {
+    throw new InvalidLockArgumentError('schedule', messages.badSchedule({ cron, interval, tick }));
+  }
+  if (interval !== undefined) validInteger(interval, 'interval', 1, MAX_SECONDS * 1000);
+  if (timeZone !== undefined && typeof timeZone !== 'string') {
+    throw new InvalidLockArgumentError('timeZone', messages.invalidOption('timeZone', 'an IANA time zone name', timeZone));
+  }
+  if (utcOffset !== undefined) validInteger(utcOffset, 'utcOffset', -24 * 60, 24 * 60);
+  return { ...checked, key, name, cron, interval, tick, timeZone, utcOffset };
 }

@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { LockLostError } from './errors/lock-lost.error.js';
-import { S3LockError } from './errors/s3-lock.error.js';
-import type { Lock } from './interfaces/lock.interface.js';
-import type { S3LockRunContext } from './s3-lock.context.js';
-import { messages } from './s3-lock.messages.js';
-import type { S3LockService } from './s3-lock.service.js';
+import { LockLostError } from '../errors/lock-lost.error.js';
+import { S3LockError } from '../errors/s3-lock.error.js';
+import type { Lock } from '../interfaces/lock.interface.js';
+import type { S3LockRunContext } from '../s3-lock.context.js';
+import { messages } from '../s3-lock.messages.js';
+import type { TickClaim } from '../protocol/tick-claims.js';
 
 /** How a run ended, for the log and the `released` event. */
 export type RunEnd =
@@ -14,7 +14,14 @@ export type RunEnd =
   /** Not released: the lock had already been lost or released at shutdown. */
   | 'not-held';
 
-/** What a run tells its owner (the interceptor) while it goes. */
+/** The writes a run makes on its lock (the protocol's, with the options the runner gives). */
+export interface LockWriter {
+  extend(lock: Lock, expire?: number): Promise<Lock>;
+  /** Releases `lock`; with `cover`, the released state also claims that tick. */
+  release(lock: Lock, cover?: TickClaim): Promise<Lock>;
+}
+
+/** What a run tells its owner (the runner) while it goes. */
 export interface RunListener {
   /** The lock was lost while the method ran; the signal is already aborted. */
   lost(error: Error): void;
@@ -24,6 +31,17 @@ export interface RunListener {
 
 /** Below this, automatic extensions would only add S3 requests. */
 const MIN_EXTEND_INTERVAL_MS = 250;
+
+/**
+ * How long before its expiry a run's lock counts as lost (ms): a quarter of `expire`, at most a
+ * second. Another owner can take the lock over no earlier than `expire` after the write that
+ * set it started (the store judges expiry to the second, rounding in the holder's favour), so
+ * the signal fires at least this long before a takeover can happen, even after an event-loop
+ * stall or a timer that fires late by up to this much.
+ */
+export function lostSignalMarginMs(expire: number): number {
+  return Math.min(1000, (expire * 1000) / 4);
+}
 
 /**
  * One decorated call that holds its lock: the lock's latest state, the run's `AbortSignal`, the
@@ -42,7 +60,7 @@ export class LockedRun implements S3LockRunContext {
   readonly acquiredAt = performance.now();
 
   constructor(
-    private readonly service: S3LockService,
+    private readonly writer: LockWriter,
     /** The decorated method, as `ClassName.methodName`, for log lines. */
     private readonly method: string,
     lock: Lock,
@@ -50,6 +68,8 @@ export class LockedRun implements S3LockRunContext {
     writeStartedAt: number,
     autoExtend: boolean,
     private readonly listener: RunListener,
+    /** @inheritdoc */
+    readonly tick: Date | undefined,
   ) {
     this.current = lock;
     this.watchExpiry(writeStartedAt);
@@ -83,11 +103,12 @@ export class LockedRun implements S3LockRunContext {
 
   /**
    * Ends the run after the method returned or threw: stops the timers and either releases the
-   * lock or, when `minHold` seconds have not passed since it was taken, keeps it held by this
-   * run's owner until then (it then expires). Never throws: a failed write is reported to the
-   * listener and the lock expires on its own.
+   * lock (claiming `cover()`, the latest tick that passed meanwhile, if given) or, when `minHold`
+   * seconds have not passed since it was taken, keeps it held by this run's owner until then (it
+   * then expires). Never throws: a failed write is reported to the listener and the lock expires
+   * on its own.
    */
-  finish(minHold: number): Promise<RunEnd> {
+  finish(minHold: number, cover?: () => Promise<TickClaim | undefined>): Promise<RunEnd> {
     this.stopTimers();
     return this.enqueue(async () => {
       if (!this.held) return 'not-held';
@@ -95,10 +116,10 @@ export class LockedRun implements S3LockRunContext {
       const remainingSeconds = minHold - (performance.now() - this.acquiredAt) / 1000;
       try {
         if (remainingSeconds > 0) {
-          this.current = await this.service.extend(this.current, Math.ceil(remainingSeconds));
+          this.current = await this.writer.extend(this.current, Math.ceil(remainingSeconds));
           return 'held';
         }
-        this.current = await this.service.release(this.current);
+        this.current = await this.writer.release(this.current, await cover?.());
         return 'released';
       } catch (error) {
         this.listener.warn(messages.releaseFailed(this.method, this.current.key, error));
@@ -118,7 +139,7 @@ export class LockedRun implements S3LockRunContext {
       if (!this.held) return false;
       this.held = false;
       try {
-        this.current = await this.service.release(this.current);
+        this.current = await this.writer.release(this.current);
         return true;
       } catch (error) {
         this.listener.warn(messages.releaseFailed(this.method, this.current.key, error));
@@ -131,7 +152,7 @@ export class LockedRun implements S3LockRunContext {
     if (!this.held) return;
     const startedAt = performance.now();
     try {
-      this.current = await this.service.extend(this.current);
+      this.current = await this.writer.extend(this.current);
       this.watchExpiry(startedAt);
     } catch (error) {
       if (error instanceof LockLostError) {
@@ -143,12 +164,14 @@ export class LockedRun implements S3LockRunContext {
   }
 
   /**
-   * Aborts the signal once the lock's `expire` has passed since the write that set it started
-   * (a lower bound of the store's view), unless a later write moved the deadline.
+   * Aborts the signal {@link lostSignalMarginMs} before the lock's `expire` has passed since the
+   * write that set it started (a lower bound of the store's view), unless a later write moved
+   * the deadline.
    */
   private watchExpiry(writeStartedAt: number): void {
     clearTimeout(this.expiryTimer);
-    const deadline = writeStartedAt + this.current.expire * 1000;
+    const { expire } = this.current;
+    const deadline = writeStartedAt + expire * 1000 - lostSignalMarginMs(expire);
     this.expiryTimer = setTimeout(() => {
       // Not necessarily taken over: the final release stays conditional and may still succeed.
       if (this.held) this.lose(new S3LockError(messages.expiredWhileRunning(this.current.key, this.current.expire)), true);

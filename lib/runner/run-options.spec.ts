@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { InvalidLockArgumentError } from './errors/invalid-lock-argument.error.js';
-import { checkDecoratorOptions, resolveRunDefaults, resolveRunOptions } from './s3-lock.run-options.js';
+import { InvalidLockArgumentError } from '../errors/invalid-lock-argument.error.js';
+import { checkDecoratorOptions, resolveRunDefaults, resolveRunOptions } from './run-options.js';
 
 describe('resolveRunDefaults', () => {
   test('applies the documented defaults', () => {

@@ -1,0 +1,135 @@
+import { S3LockError } from '../errors/s3-lock.error.js';
+import { scheduleId, type TickClaim } from '../protocol/tick-claims.js';
+import { messages } from '../s3-lock.messages.js';
+
+/**
+ * The schedule of a job, as far as its ticks are concerned: which tick a call made at a given
+ * time (by the store's clock) belongs to, and which tick was the latest by a given time.
+ */
+export interface JobSchedule {
+  /** A short readable form, for log lines: `cron "*\/5 * * * * *"`, `every 3000 ms`. */
+  readonly description: string;
+  /** The tick a call made at `storeNowMs` (store's clock) runs. */
+  tickOf(storeNowMs: number): Promise<TickClaim>;
+  /** The latest tick scheduled at or before `storeNowMs`, if known. */
+  latestBy(storeNowMs: number): Promise<TickClaim | undefined>;
+}
+
+/** What `@Cron` leaves on a method (`SCHEDULE_CRON_OPTIONS`), as far as ticks go. */
+export interface CronSchedule {
+  cronTime: string | Date | { toJSDate(): Date };
+  timeZone?: string;
+  utcOffset?: number | string;
+}
+
+/**
+ * How early (ms) a call may claim the next occurrence of a cron schedule: a replica whose clock
+ * runs a little behind the store's fires a little late, by the store's clock; its call still
+ * belongs to the occurrence it was fired for. Half the gap between occurrences at most.
+ */
+const MAX_EARLY_MS = 1000;
+
+/** A fixed tick, given by the caller. */
+export function fixedTick(name: string, at: number): JobSchedule {
+  const tick = { schedule: scheduleId(name, 'tick'), at };
+  return {
+    description: `tick ${new Date(at).toISOString()}`,
+    tickOf: () => Promise.resolve(tick),
+    latestBy: () => Promise.resolve(undefined),
+  };
+}
+
+/**
+ * `@Interval(ms)`: replicas start at different moments, so their timers are not aligned; ticks
+ * are the slots `[k·ms, (k+1)·ms)` of one grid, on the store's clock, that all replicas share.
+ */
+export function intervalSchedule(name: string, ms: number): JobSchedule {
+  if (!Number.isSafeInteger(ms) || ms < 1) throw new S3LockError(messages.badInterval(name, ms));
+  const schedule = scheduleId(name, `interval ${ms}`);
+  const slot = (now: number): TickClaim => ({ schedule, at: Math.floor(now / ms) * ms });
+  return {
+    description: `every ${ms} ms`,
+    tickOf: (now) => Promise.resolve(slot(now)),
+    latestBy: (now) => Promise.resolve(slot(now)),
+  };
+}
+
+/**
+ * `@Cron(cronTime, { timeZone | utcOffset })`: ticks are the expression's occurrences, computed
+ * with the `cron` package that `@nestjs/schedule` uses. A call belongs to the latest occurrence at
+ * or before its time, or to the next one if that is closer than {@link MAX_EARLY_MS} (and than
+ * half the gap between the two).
+ */
+export function cronSchedule(name: string, options: CronSchedule): JobSchedule {
+  const { cronTime } = options;
+  if (cronTime instanceof Date || (typeof cronTime === 'object' && typeof cronTime?.toJSDate === 'function')) {
+    const at = cronTime instanceof Date ? cronTime.getTime() : cronTime.toJSDate().getTime();
+    return fixedTick(name, at);
+  }
+  if (typeof cronTime !== 'string') throw new S3LockError(messages.badCron(name, cronTime));
+  const zone = zoneOf(options);
+  const schedule = scheduleId(name, `cron ${cronTime} ${zone}`);
+  let occurrences: Promise<Occurrences> | undefined;
+  const load = () => (occurrences ??= loadOccurrences(name, cronTime, zone));
+  return {
+    description: `cron "${cronTime}"${zone === 'UTC' ? '' : ` (${zone})`}`,
+    async tickOf(now) {
+      const { latestAtOrBefore } = await load();
+      const next = latestAtOrBefore(now + MAX_EARLY_MS);
+      if (next !== undefined && next > now) {
+        const previous = latestAtOrBefore(now);
+        if (previous === undefined || next - now <= (next - previous) / 2) return { schedule, at: next };
+        return { schedule, at: previous };
+      }
+      return { schedule, at: next ?? now };
+    },
+    async latestBy(now) {
+      const at = (await load()).latestAtOrBefore(now);
+      return at === undefined ? undefined : { schedule, at };
+    },
+  };
+}
+
+interface Occurrences {
+  /** The latest occurrence at or before `ms`, within a year and a half; `undefined` if none. */
+  latestAtOrBefore(ms: number): number | undefined;
+}
+
+interface CronTimeLike {
+  getNextDateFrom(start: Date, timeZone?: string): { toMillis(): number };
+}
+
+/** The zone occurrences are computed in, as `@nestjs/schedule`'s `cron` does: UTC unless told. */
+function zoneOf({ timeZone, utcOffset }: CronSchedule): string {
+  if (timeZone) return timeZone;
+  if (utcOffset === undefined || utcOffset === null) return 'UTC';
+  const minutes = Number(utcOffset);
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `UTC${sign}${String(Math.trunc(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+const LOOKBACK_LIMIT_MS = 550 * 24 * 3600 * 1000;
+
+async function loadOccurrences(name: string, expression: string, zone: string): Promise<Occurrences> {
+  let CronTime: new (source: string) => CronTimeLike;
+  try {
+    ({ CronTime } = (await import('cron')) as unknown as { CronTime: typeof CronTime });
+  } catch (error) {
+    throw new S3LockError(messages.cronMissing(name), { cause: error });
+  }
+  const time = new CronTime(expression);
+  const nextAfter = (ms: number): number => time.getNextDateFrom(new Date(ms), zone).toMillis();
+  return {
+    latestAtOrBefore(ms) {
+      // Widen the window back from `ms` until it holds an occurrence, then walk forward.
+      for (let window = 1000; window <= LOOKBACK_LIMIT_MS; window *= 2) {
+        let found = nextAfter(ms - window);
+        if (found > ms) continue;
+        for (let next = nextAfter(found); next <= ms; next = nextAfter(found)) found = next;
+        return found;
+      }
+      return undefined;
+    },
+  };
+}
