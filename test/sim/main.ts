@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { lostSignalMarginMs, REQUIRED_SIGNAL_LEAD_MS } from './invariants.js';
 import { renderReport, type Example } from './report.js';
@@ -39,6 +39,8 @@ async function main(): Promise<void> {
   const summary = emptySummary();
   for (const part of parts) addSummary(summary, part);
   const wallSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(); // all threads of this process
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const examples: Example[] = [];
   for (const [kind, { seed }] of Object.entries(summary.examples)) {
     const { traces, settings } = await replay(seed, PER_WORLD);
@@ -53,6 +55,8 @@ async function main(): Promise<void> {
     const report = renderReport(summary, {
       mode: `SIM_RUN=long, ${target.toLocaleString('en-US')} acquisitions`,
       wallSeconds,
+      cpuSeconds,
+      loadAverage: loadavg()[0]!,
       cores: availableParallelism(),
       threads,
       node: process.version,
@@ -61,11 +65,17 @@ async function main(): Promise<void> {
       baseSeed,
       requiredLeadMs: REQUIRED_SIGNAL_LEAD_MS,
       lostMargin: `${lostSignalMarginMs(1)} ms at expire 1 s, ${lostSignalMarginMs(10)} ms at 10 s`,
-    }, examples);
+    }, examples, findings());
     writeFileSync(new URL('../../docs/SIMULATION.md', import.meta.url.replace('/.build/test/sim/', '/test/sim/')), report);
     console.log('\nWrote docs/SIMULATION.md.');
   }
   process.exitCode = violations > 0 ? 1 : 0;
+}
+
+/** The hand-written record of what earlier runs found (test/sim/FINDINGS.md), appended to the report. */
+function findings(): string {
+  const url = new URL('../../test/sim/FINDINGS.md', import.meta.url.replace('/.build/test/sim/', '/test/sim/'));
+  return existsSync(url) ? readFileSync(url, 'utf8') : '';
 }
 
 function runInWorker(seeds: number[]): Promise<SimSummary> {

@@ -27,6 +27,9 @@ export interface Example {
 export interface RunFacts {
   mode: string;
   wallSeconds: number;
+  /** CPU seconds of all threads, and the machine's load average when the run ended. */
+  cpuSeconds: number;
+  loadAverage: number;
   cores: number;
   threads: number;
   node: string;
@@ -41,7 +44,7 @@ export interface RunFacts {
 const count = (n: number) => n.toLocaleString('en-US');
 
 /** The report: totals, faults by kind, violations by kind with a replayable example each. */
-export function renderReport(summary: SimSummary, facts: RunFacts, examples: Example[]): string {
+export function renderReport(summary: SimSummary, facts: RunFacts, examples: Example[], findings = ''): string {
   const violations = Object.values(summary.violations).reduce((a, b) => a + b, 0);
   const lines = [
     '# Deterministic simulation of the lock protocol',
@@ -75,7 +78,7 @@ export function renderReport(summary: SimSummary, facts: RunFacts, examples: Exa
     `| Scheduler steps | ${count(summary.steps)} |`,
     `| Virtual time simulated | ${(summary.virtualMs / 3_600_000).toFixed(1)} hours |`,
     `| Smallest lead of a lost signal before a possible takeover | ${summary.minLeadMs.toFixed(1)} ms |`,
-    `| Wall time | ${facts.wallSeconds.toFixed(1)} s |`,
+    `| Wall time | ${facts.wallSeconds.toFixed(1)} s (${facts.cpuSeconds.toFixed(0)} CPU seconds; load average ${facts.loadAverage.toFixed(1)} at the end, on a machine shared with other work) |`,
     `| Machine | ${facts.cores} cores (${facts.cpu}), Node ${facts.node}, ${facts.threads} worker threads |`,
     '',
     '## Faults injected, by kind',
@@ -114,6 +117,7 @@ export function renderReport(summary: SimSummary, facts: RunFacts, examples: Exa
       );
     }
   }
+  if (findings) lines.push(findings.trim(), '');
   lines.push(
     '## How to run',
     '',
