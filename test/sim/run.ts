@@ -1,21 +1,10 @@
 import { setImmediate as tick } from 'node:timers/promises';
 import type { Violation } from './invariants.js';
-import { World, type WorldResult } from './world.js';
+import { COUNT_NAMES, World, type WorldCounts, type WorldResult } from './world.js';
 
 /** Totals over many worlds. */
-export interface SimSummary {
+export interface SimSummary extends WorldCounts {
   worlds: number;
-  acquisitions: number;
-  attempts: number;
-  refusals: number;
-  releases: number;
-  extensions: number;
-  lost: number;
-  storeErrors: number;
-  seedAcquisitions: number;
-  steps: number;
-  virtualMs: number;
-  seedRaces: number;
   minLeadMs: number;
   faults: Record<string, number>;
   violations: Record<string, number>;
@@ -25,17 +14,14 @@ export interface SimSummary {
 
 /** An empty summary. */
 export function emptySummary(): SimSummary {
-  return {
-    worlds: 0, acquisitions: 0, attempts: 0, refusals: 0, releases: 0, extensions: 0, lost: 0, storeErrors: 0,
-    seedAcquisitions: 0, steps: 0, virtualMs: 0, seedRaces: 0, minLeadMs: Infinity, faults: {}, violations: {}, examples: {},
-  };
+  const counts = Object.fromEntries(COUNT_NAMES.map((name) => [name, 0])) as unknown as WorldCounts;
+  return { ...counts, worlds: 0, minLeadMs: Infinity, faults: {}, violations: {}, examples: {} };
 }
 
-/** Adds `other` into `total`. */
+/** Adds `other` (the totals of other worlds) into `total`. */
 export function addSummary(total: SimSummary, other: SimSummary): void {
-  for (const k of ['worlds', 'acquisitions', 'attempts', 'refusals', 'releases', 'extensions', 'lost', 'storeErrors', 'seedAcquisitions', 'steps', 'virtualMs', 'seedRaces'] as const) {
-    total[k] += other[k];
-  }
+  for (const name of COUNT_NAMES) total[name] += other[name];
+  total.worlds += other.worlds;
   total.minLeadMs = Math.min(total.minLeadMs, other.minLeadMs);
   for (const [k, n] of Object.entries(other.faults)) total.faults[k] = (total.faults[k] ?? 0) + n;
   for (const [k, n] of Object.entries(other.violations)) total.violations[k] = (total.violations[k] ?? 0) + n;
@@ -43,18 +29,8 @@ export function addSummary(total: SimSummary, other: SimSummary): void {
 }
 
 function addWorld(total: SimSummary, world: WorldResult): void {
+  for (const name of COUNT_NAMES) total[name] += world[name];
   total.worlds++;
-  total.acquisitions += world.acquisitions;
-  total.attempts += world.attempts;
-  total.refusals += world.refusals;
-  total.releases += world.releases;
-  total.extensions += world.extensions;
-  total.lost += world.lost;
-  total.storeErrors += world.storeErrors;
-  total.seedAcquisitions += world.seedAcquisitions;
-  total.steps += world.steps;
-  total.virtualMs += world.virtualMs;
-  total.seedRaces += world.seedRaces;
   total.minLeadMs = Math.min(total.minLeadMs, world.minLeadMs);
   for (const [k, n] of world.faults) total.faults[k] = (total.faults[k] ?? 0) + n;
   for (const v of world.violations) {

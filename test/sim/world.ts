@@ -21,9 +21,8 @@ export const ACTOR_FAULTS = [
 ] as const;
 export type ActorFault = (typeof ACTOR_FAULTS)[number];
 
-/** What one world did. */
-export interface WorldResult {
-  seed: number;
+/** What one world, or many, did: counts that add up across worlds. */
+export interface WorldCounts {
   acquisitions: number;
   attempts: number;
   refusals: number;
@@ -32,12 +31,22 @@ export interface WorldResult {
   lost: number;
   storeErrors: number;
   seedAcquisitions: number;
-  faults: Map<FaultKind | ActorFault, number>;
-  violations: Violation[];
   seedRaces: number;
-  minLeadMs: number;
   virtualMs: number;
   steps: number;
+}
+
+/** The names of the {@link WorldCounts}, for adding them up. */
+export const COUNT_NAMES = [
+  'acquisitions', 'attempts', 'refusals', 'releases', 'extensions', 'lost', 'storeErrors', 'seedAcquisitions', 'seedRaces', 'virtualMs', 'steps',
+] as const satisfies readonly (keyof WorldCounts)[];
+
+/** What one world did. */
+export interface WorldResult extends WorldCounts {
+  seed: number;
+  faults: Map<FaultKind | ActorFault, number>;
+  violations: Violation[];
+  minLeadMs: number;
 }
 
 /** The shape of a world, drawn from its seed. */
