@@ -4,10 +4,20 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchBucket, deletePrefix, endpoint, ensureBucket, newClient, runPrefix } from './env.js';
-import { checkGoals, contentionTable, contentionTallies, type Figures, goalsTable, latencyTable, scaleTable } from './report.js';
+import {
+  checkGoals,
+  contentionTable,
+  contentionTallies,
+  type Figures,
+  goalsTable,
+  latencyTable,
+  scaleTable,
+  tickTable,
+} from './report.js';
 import { runContention } from './scenarios/contention.js';
 import { compareDecorator, decoratedCases, measureOverhead } from './scenarios/decorated.js';
 import { runScale } from './scenarios/scale.js';
+import { runTicks } from './scenarios/ticks.js';
 import { runUncontended } from './scenarios/uncontended.js';
 import { SleepProbe } from './sleep-probe.js';
 import { nowMs, round } from './stats.js';
@@ -23,6 +33,11 @@ const SIZES = {
       { contenders: 8, rounds: 20 },
       { contenders: 32, rounds: 10 },
     ],
+    ticks: [
+      { replicas: 2, ticks: 20 },
+      { replicas: 8, ticks: 20 },
+      { replicas: 32, ticks: 10 },
+    ],
     scale: { keys: 1000, expire: 30, holdSeconds: 10, concurrency: 16 },
     overheadCalls: 2000,
     decoratorPairs: 300,
@@ -33,6 +48,11 @@ const SIZES = {
       { contenders: 2, rounds: 5 },
       { contenders: 8, rounds: 5 },
       { contenders: 32, rounds: 3 },
+    ],
+    ticks: [
+      { replicas: 2, ticks: 5 },
+      { replicas: 8, ticks: 5 },
+      { replicas: 32, ticks: 3 },
     ],
     scale: { keys: 200, expire: 9, holdSeconds: 3, concurrency: 16 },
     overheadCalls: 300,
@@ -103,11 +123,18 @@ async function main(): Promise<void> {
       step(`contention, ${c.contenders} contenders`);
       contention.push(await runContention(prefix, c.contenders, c.rounds, probe));
     }
+    const ticks = [];
+    for (const t of settings.ticks) {
+      for (const timing of ['simultaneous', 'spread'] as const) {
+        step(`scheduled ticks, ${t.replicas} replicas, ${timing}`);
+        ticks.push(await runTicks(prefix, t.replicas, t.ticks, timing));
+      }
+    }
     step(`scale, ${settings.scale.keys} keys held`);
     const scale = await runScale(prefix, settings.scale);
     step('decorator overhead, in memory');
     const overhead = await measureOverhead(settings.overheadCalls);
-    const figures: Figures = { uncontended, decoratorPair, contention, scale, overhead };
+    const figures: Figures = { uncontended, decoratorPair, contention, ticks, scale, overhead };
     const goals = checkGoals(figures);
     const seconds = round((nowMs() - began) / 1000, 1);
 
@@ -122,6 +149,9 @@ async function main(): Promise<void> {
       contentionTable(figures),
       'Requests by kind:',
       contentionTallies(figures),
+      '',
+      'Scheduled ticks (runScheduled, the decorator\'s tick semantics): N replicas, one job, per tick:',
+      tickTable(figures),
       '',
       `The decorator's own cost (InMemoryS3Client, no network, p50 of ${figures.overhead.calls} calls): runExclusive ${figures.overhead.runExclusiveP50Us} µs, @WithS3Lock ${figures.overhead.decoratedP50Us} µs`,
       '',

@@ -1,6 +1,7 @@
 import type { ContentionFigures } from './scenarios/contention.js';
 import type { DecoratorPair, OverheadFigures } from './scenarios/decorated.js';
 import type { ScaleFigures } from './scenarios/scale.js';
+import { type TickFigures, tickRequestLimit } from './scenarios/ticks.js';
 import { round, type Sample } from './stats.js';
 
 /** One goal of the issue, checked against the figures. */
@@ -14,6 +15,8 @@ export interface GoalCheck {
 export interface Figures {
   uncontended: Record<string, Sample>;
   contention: ContentionFigures[];
+  /** Scheduled ticks, by replica count and timing. */
+  ticks: TickFigures[];
   scale: ScaleFigures;
   /** The decorator's own cost, without a network. */
   overhead: OverheadFigures;
@@ -97,6 +100,24 @@ export function contentionTable(f: Figures): string {
       `${2 * c.contenders + 1}`,
       [...new Set(c.winnersPerRound)].join(','),
       `${c.errors.length}`,
+    ]),
+  );
+}
+
+/** The scheduled-tick rounds: S3 requests per tick against the goal. */
+export function tickTable(f: Figures): string {
+  return table(
+    ['replicas', 'timers', 'ticks', 'S3 req/tick (min-max)', 'mean', 'goal', 'runs/tick', 'requests by kind', 'errors'],
+    f.ticks.map((t) => [
+      `${t.replicas}`,
+      t.timing,
+      `${t.ticks}`,
+      `${t.requestsPerTick.mode} (${t.requestsPerTick.min}-${t.requestsPerTick.max})`,
+      `${t.requestsPerTick.mean}`,
+      `<= ${tickRequestLimit(t)}`,
+      [...new Set(t.runsPerTick)].join(','),
+      formatTally(t.tally),
+      `${t.errors.length}`,
     ]),
   );
 }
@@ -187,6 +208,14 @@ export function checkGoals(f: Figures): GoalCheck[] {
       goal: `<= 2N+1 S3 requests per tick, N = ${c.contenders} (limit ${limit})`,
       measured: `max ${c.requestsPerRound.max}, mean ${c.requestsPerRound.mean} over ${c.rounds} rounds; one winner every round: ${c.winnersPerRound.every((w) => w === 1) ? 'yes' : 'NO'}`,
       status: c.requestsPerRound.max <= limit && c.winnersPerRound.every((w) => w === 1) && c.errors.length === 0 ? 'PASS' : 'MISS',
+    });
+  }
+  for (const t of f.ticks) {
+    const limit = tickRequestLimit(t);
+    checks.push({
+      goal: `<= ${t.timing === 'spread' ? 'N+1' : '2N'} S3 requests per scheduled tick, ${t.timing} timers, N = ${t.replicas} (limit ${limit})`,
+      measured: `max ${t.requestsPerTick.max}, mode ${t.requestsPerTick.mode}, mean ${t.requestsPerTick.mean} over ${t.ticks} ticks; one run every tick: ${t.runsPerTick.every((r) => r === 1) ? 'yes' : 'NO'}`,
+      status: t.requestsPerTick.max <= limit && t.runsPerTick.every((r) => r === 1) && t.errors.length === 0 ? 'PASS' : 'MISS',
     });
   }
   return checks;

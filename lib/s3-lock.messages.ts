@@ -158,7 +158,8 @@ export const messages = {
 
   expiredWhileRunning: (key: string, expire: number) =>
     `Lock "${key}" expired while its method was still running: it was not extended within ` +
-    `its expire of ${expire} s. Raise \`expire\` or set \`autoExtend: true\`.`,
+    `its expire of ${expire} s (the signal fires up to a second early, before any other owner can take it). ` +
+    'Raise `expire` or set `autoExtend: true`.',
 
   abortedForShutdown: (key: string) =>
     `The application is shutting down; the lock "${key}" will be released.`,

@@ -74,14 +74,15 @@ export function cronSchedule(name: string, options: CronSchedule): JobSchedule {
   return {
     description: `cron "${cronTime}"${zone === 'UTC' ? '' : ` (${zone})`}`,
     async tickOf(now) {
-      const { latestAtOrBefore } = await load();
+      const { latestAtOrBefore, nextAfter } = await load();
       const next = latestAtOrBefore(now + MAX_EARLY_MS);
       if (next !== undefined && next > now) {
         const previous = latestAtOrBefore(now);
         if (previous === undefined || next - now <= (next - previous) / 2) return { schedule, at: next };
         return { schedule, at: previous };
       }
-      return { schedule, at: next ?? now };
+      // No occurrence for 9 years: the call can only be for the next one.
+      return { schedule, at: next ?? nextAfter(now) };
     },
     async latestBy(now) {
       const at = (await load()).latestAtOrBefore(now);
@@ -91,7 +92,9 @@ export function cronSchedule(name: string, options: CronSchedule): JobSchedule {
 }
 
 interface Occurrences {
-  /** The latest occurrence at or before `ms`, within a year and a half; `undefined` if none. */
+  /** The first occurrence after `ms`. */
+  nextAfter(ms: number): number;
+  /** The latest occurrence at or before `ms`, within 9 years; `undefined` if none. */
   latestAtOrBefore(ms: number): number | undefined;
 }
 
@@ -109,7 +112,8 @@ function zoneOf({ timeZone, utcOffset }: CronSchedule): string {
   return `UTC${sign}${String(Math.trunc(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
-const LOOKBACK_LIMIT_MS = 550 * 24 * 3600 * 1000;
+/** How far back an occurrence is looked for: beyond the 8 years the `cron` package looks ahead. */
+const LOOKBACK_LIMIT_MS = 9 * 366 * 24 * 3600 * 1000;
 
 async function loadOccurrences(name: string, expression: string, zone: string): Promise<Occurrences> {
   let CronTime: new (source: string) => CronTimeLike;
@@ -121,6 +125,7 @@ async function loadOccurrences(name: string, expression: string, zone: string): 
   const time = new CronTime(expression);
   const nextAfter = (ms: number): number => time.getNextDateFrom(new Date(ms), zone).toMillis();
   return {
+    nextAfter,
     latestAtOrBefore(ms) {
       // Widen the window back from `ms` until it holds an occurrence, then walk forward.
       for (let window = 1000; window <= LOOKBACK_LIMIT_MS; window *= 2) {

@@ -58,6 +58,8 @@ function scheduleOf(fn: Function): ScheduleMetadata | undefined {
 export function installScheduledEntries(instance: object, keys: Iterable<string | symbol>): InstalledEntry[] {
   const installed: InstalledEntry[] = [];
   for (const key of keys) {
+    // An own property of that name (set in the constructor) is the instance's business.
+    if (Object.prototype.hasOwnProperty.call(instance, key)) continue;
     const method = (instance as Record<string | symbol, unknown>)[key];
     if (typeof method !== 'function') continue;
     const schedule = scheduleOf(method);

@@ -287,3 +287,100 @@ describe('a decorated method', () => {
     expect(work.runs).toBe(0);
   });
 });
+
+@Injectable()
+class TickJobs {
+  readonly runs: (number | undefined)[] = [];
+  readonly timeoutTicks: (Date | undefined)[] = [];
+  startupRun: Promise<void> | undefined;
+
+  @Cron('* * * * * *')
+  @WithS3Lock('tick-report')
+  async report(): Promise<void> {
+    this.runs.push(currentS3Lock()!.tick?.getTime());
+  }
+
+  @WithS3Lock('tick-once')
+  @Timeout(100)
+  async once(): Promise<void> {
+    this.timeoutTicks.push(currentS3Lock()!.tick);
+  }
+
+  /** A direct call while the application initialises. */
+  onModuleInit(): void {
+    this.startupRun = this.report();
+  }
+}
+
+describe('scheduled calls and direct calls of the same method', () => {
+  test('the scheduler\'s calls claim ticks; calls from anywhere else are direct and never refused as "already run"', async () => {
+    const { app, events } = await start([TickJobs], {}, [ScheduleModule.forRoot()]);
+    const jobs = app.get(TickJobs);
+    await jobs.startupRun;
+    expect(jobs.runs).toEqual([undefined]);
+    await waitFor(() => jobs.runs.some((tick) => tick !== undefined), 5000);
+    const scheduled = jobs.runs.find((tick) => tick !== undefined)!;
+    expect(scheduled % 1000).toBe(0);
+    // Right after the tick ran, two direct calls: both run (no tick), neither is refused.
+    await jobs.report();
+    await jobs.report();
+    expect(jobs.runs.filter((tick) => tick === undefined)).toHaveLength(3);
+    expect(events.skipped.filter((e) => e.key === 'tick-report')).toEqual([]);
+    // @Timeout keeps lease semantics: no tick.
+    await waitFor(() => jobs.timeoutTicks.length === 1, 5000);
+    expect(jobs.timeoutTicks).toEqual([undefined]);
+    // Scheduled runs each had their own tick.
+    const ticks = jobs.runs.filter((tick): tick is number => tick !== undefined);
+    expect(new Set(ticks).size).toBe(ticks.length);
+  });
+
+  test('runScheduled: a tick runs once; a later one runs; the result says why a call was skipped', async () => {
+    const { service, events } = await start([]);
+    const tick = Date.UTC(2026, 11, 2, 10, 0, 0);
+    const seen: (Date | undefined)[] = [];
+    const job = () => {
+      seen.push(currentS3Lock()?.tick);
+      return 'done';
+    };
+    const first = await service.runScheduled({ key: 'scheduled', name: 'sync', tick }, job);
+    expect(first).toEqual({ ran: true, result: 'done', tick: new Date(tick) });
+    expect(await service.runScheduled({ key: 'scheduled', name: 'sync', tick }, job)).toEqual({
+      ran: false,
+      reason: 'tick-claimed',
+      tick: new Date(tick),
+    });
+    // An earlier tick is never run after a later one.
+    expect(await service.runScheduled({ key: 'scheduled', name: 'sync', tick: tick - 60_000 }, job)).toMatchObject({
+      ran: false,
+      reason: 'tick-claimed',
+    });
+    expect(await service.runScheduled({ key: 'scheduled', name: 'sync', tick: new Date(tick + 60_000) }, job)).toMatchObject({
+      ran: true,
+      result: 'done',
+    });
+    // Another job on the same key keeps its own claims.
+    expect(await service.runScheduled({ key: 'scheduled', name: 'other', tick }, job)).toMatchObject({ ran: true });
+    expect(seen).toEqual([new Date(tick), new Date(tick + 60_000), new Date(tick)]);
+    expect(events.skipped.map((e) => [e.method, e.reason, e.tick?.getTime()])).toEqual([
+      ['sync', 'tick-claimed', tick],
+      ['sync', 'tick-claimed', tick - 60_000],
+    ]);
+  });
+
+  test('runScheduled from a cron expression or an interval: calls in the same tick run once', async () => {
+    const { service } = await start([]);
+    const cron = await Promise.all([0, 1, 2].map(() => service.runScheduled({ key: 'cron-job', cron: '0 0 * * * *' }, () => 1)));
+    expect(cron.filter((r) => r.ran)).toHaveLength(1);
+    expect(cron.filter((r) => !r.ran).map((r) => (r.ran ? '' : r.reason))).toEqual(['tick-claimed', 'tick-claimed']);
+    const every = await Promise.all([0, 1].map(() => service.runScheduled({ key: 'interval-job', interval: 3_600_000 }, () => 1)));
+    expect(every.filter((r) => r.ran)).toHaveLength(1);
+  });
+
+  test('runScheduled refuses a call without exactly one schedule', async () => {
+    const { service } = await start([]);
+    await expect(service.runScheduled({ key: 'x' }, () => 1)).rejects.toThrow(InvalidLockArgumentError);
+    await expect(service.runScheduled({ key: 'x', cron: '* * * * * *', interval: 5 }, () => 1)).rejects.toThrow(
+      'runScheduled needs one of { cron }, { interval } or { tick }',
+    );
+  });
+});

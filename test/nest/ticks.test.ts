@@ -148,6 +148,21 @@ describe('tick-aware locking at default options, three processes with skewed clo
     expect({ problems, output: apps.output.join('') }).toEqual({ problems: [], output: expect.not.stringMatching(/error/i) });
   }, (SECONDS + 90) * 1000);
 
+  test('a job added at run time through SchedulerRegistry, locked with runScheduled: every tick once', async () => {
+    const record = join(dir, 'registry.log');
+    writeFileSync(record, '');
+    const children = await startThree(appEnv(record, 'registry'));
+    const first = (Math.ceil(realNow() / 1000) + 1) * 1000;
+    const last = first + 9000;
+    await sleep(last + 2500 - realNow());
+    expect(await Promise.all(children.map(stopApp))).toEqual(Array(3).fill('signal SIGTERM'));
+
+    const runs = readRecord(record).runs.filter((r) => r.job === 'runtime' && r.tick >= first && r.tick <= last);
+    const perTick = occurrences(1000, first, last).map((tick) => `${tick}: ${runs.filter((r) => r.tick === tick).length}`);
+    expect(perTick).toEqual(occurrences(1000, first, last).map((tick) => `${tick}: 1`));
+    expect(runs).toHaveLength(10);
+  }, 90_000);
+
   test('a replica killed mid-run: its tick is not run again, the next ticks run elsewhere', async () => {
     const record = join(dir, 'crash.log');
     writeFileSync(record, '');

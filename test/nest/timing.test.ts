@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { Injectable } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   currentS3Lock,
@@ -147,6 +148,48 @@ class LongJobs {
     return context.signal.aborted ? 'stopped' : 'done';
   }
 }
+
+@Injectable()
+class MarginJobs {
+  readonly abortedAt = new Map<string, number>();
+
+  /** Overruns its 2-second lock and notes when its signal says the lock is lost. */
+  @WithS3Lock({ key: ([key]) => key as string, expire: 2 })
+  async overrun(key: string): Promise<void> {
+    const { signal } = currentS3Lock()!;
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    this.abortedAt.set(key, performance.now());
+    await sleep(2_500);
+  }
+}
+
+describe('the lost-lease signal', () => {
+  test.concurrent('fires at least a quarter of expire (500 ms of 2 s) before another owner can take the lock', async () => {
+    const { app, jobs, other } = await start(MarginJobs);
+    try {
+      const keys = ['margin-1', 'margin-2', 'margin-3', 'margin-4', 'margin-5'];
+      const gaps = await Promise.all(
+        keys.map(async (key, i) => {
+          await sleep(i * 170); // spread the writes over the store's second
+          const run = jobs.overrun(key);
+          await sleep(1_200);
+          for (;;) {
+            if (await other.tryAcquire(key, { owner: 'other-replica' })) break;
+            await sleep(10);
+          }
+          const takenAt = performance.now();
+          await run;
+          return Math.round(takenAt - jobs.abortedAt.get(key)!);
+        }),
+      );
+      // Without the margin the gap is anything from a few ms to a second, depending on where in
+      // the store's second the write fell.
+      expect(gaps.filter((gap) => gap < 450)).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+});
 
 describe('long runs', () => {
   test.concurrent('autoExtend keeps a lock of expire 2 s held through a 4.5 s run', async () => {

@@ -7,26 +7,20 @@
 // Real times come from `performance` (the process's clock may be skewed by CLOCK_SKEW_MS: Date
 // is, performance.timeOrigin is not).
 import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
+import { Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Cron, Interval, ScheduleModule } from '@nestjs/schedule';
+import { Cron, Interval, ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob } from 'cron';
 import { appendFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { currentS3Lock, S3LockModule, type S3LockRunEvent, WithS3Lock } from '../../../lib/index.js';
+import { currentS3Lock, S3LockModule, type S3LockRunEvent, S3LockService, WithS3Lock } from '../../../lib/index.js';
+import { APP_NAME, env, RECORD_FILE } from './app-env.js';
 
-const env = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
 
-const APP_NAME = env('APP_NAME');
-const RECORD_FILE = env('RECORD_FILE');
-const LONG = process.env.TICK_RUN === 'long';
 /** How long the `overrun` job runs: longer than its 1-second period. */
 const OVERRUN_MS = 2500;
-/** Which jobs run: `schedule` (all but `crash`) or `crash` (only `crash`). */
+/** Which jobs run: `schedule` (the decorated ones but `crash`), `crash`, or `registry`. */
 const JOBS = process.env.JOBS ?? 'schedule';
 const off = (group: string): boolean => JOBS !== group;
 
@@ -79,7 +73,7 @@ class Jobs {
 
   /** Runs 2.5 s on a 1-second cron: the ticks it covers must skip, never overlap. */
   @WithS3Lock('overrun')
-  @Cron('* * * * * *', { disabled: off('schedule') || LONG })
+  @Cron('* * * * * *', { disabled: off('schedule') })
   overrun(): Promise<void> {
     return record('overrun', 1000, () => sleep(OVERRUN_MS));
   }
@@ -90,6 +84,30 @@ class Jobs {
   crash(): Promise<void> {
     write(`start crash ${currentS3Lock()!.tick?.getTime() ?? Math.round(realNow() / 2000) * 2000} ${APP_NAME} ${realNow()}`);
     return record('crash', 2000, () => sleep(1500));
+  }
+}
+
+/** With JOBS=registry: a job added at run time through SchedulerRegistry, locked with runScheduled. */
+@Injectable()
+class RuntimeJobs implements OnApplicationBootstrap {
+  constructor(
+    private readonly registry: SchedulerRegistry,
+    private readonly locks: S3LockService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (JOBS !== 'registry') return;
+    const cron = '* * * * * *';
+    const job = CronJob.from({
+      cronTime: cron,
+      onTick: async () => {
+        await this.locks.runScheduled({ key: 'runtime', name: 'runtime-every-second', cron }, () =>
+          record('runtime', 1000, () => sleep(20)),
+        );
+      },
+    });
+    this.registry.addCronJob('runtime', job);
+    job.start();
   }
 }
 
@@ -104,7 +122,7 @@ const events = {
     ScheduleModule.forRoot(),
     S3LockModule.forRoot({ bucket: env('S3_BUCKET'), prefix: env('LOCK_PREFIX'), events }),
   ],
-  providers: [Jobs],
+  providers: [Jobs, RuntimeJobs],
 })
 class AppModule {}
 
