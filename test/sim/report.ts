@@ -13,6 +13,8 @@ export const KNOWN_DEFECTS: Partial<Record<string, string>> = {
   'unsafe token': 'issue 13 defect 6 (a token above 2^53)',
   'token not increasing (after a token placed by hand near 2^53)': 'issue 13 defect 6 (a token above 2^53)',
   'unexpected error': 'issue 13 defect 6 when the error is InvalidLockArgumentError on release (see the example)',
+  'takeover before the lost signal': 'issue 13 defect 3 when the taker is a seed-tool worker (see the example)',
+  'told refused, nobody held it': 'issue 13 defect 6 in the example (a worker with `wait` cannot read its own unsafe token back and refuses naming itself)',
 };
 
 /** One replayed example: the seed's settings and the trace before the violation. */
@@ -61,7 +63,7 @@ export function renderReport(summary: SimSummary, facts: RunFacts, examples: Exa
     'foreign locks, in rare worlds a token near 2^53 placed by hand), paused workers and cron-aligned',
     'ticks. Invariants are checked after every step and at every landed write and every answer a',
     'caller gets (test/sim/invariants.ts). A holder is told it lost its lease the way',
-    '`lib/s3-lock.run.ts` computes it: `writeStartedAt + expire` minus a margin',
+    '`lib/runner/locked-run.ts` computes it: `writeStartedAt + expire` minus its margin',
     `(\`lostSignalMarginMs\`: ${facts.lostMargin}), and that signal must come at least`,
     `${facts.requiredLeadMs} ms before anyone could take the lock over.`,
     '',
