@@ -23,8 +23,12 @@ import {
 /** Options with every default applied and every value checked. */
 export interface ResolvedS3LockOptions {
   bucket: string;
-  /** The store the locks live in: `options.store`, or an `S3Store` on the (given or built) client. */
+  /** The store the locks live in: `options.store`, or an `S3Store` on `client`. */
   store: LockStore;
+  /** The S3 client behind `store`; `undefined` when `options.store` was given. */
+  client: S3Client | undefined;
+  /** Whether the library created `client` (then `close()` destroys it) rather than the user. */
+  ownsClient: boolean;
   prefix: string;
   workerName: string;
   expire: number;
@@ -60,8 +64,13 @@ export function resolveOptions(options: S3LockServiceOptions): ResolvedS3LockOpt
   if (mode === 'write-wait-verify' && wait <= 0) {
     throw new InvalidLockArgumentError('wait', messages.writeWaitVerifyNeedsWait());
   }
-  if (options.client !== undefined && !(options.client instanceof S3Client)) {
-    throw new InvalidLockArgumentError('client', messages.invalidOption('client', 'an S3Client from @aws-sdk/client-s3', options.client));
+  // Not `instanceof S3Client`: an app with two copies of @aws-sdk/client-s3 (a monorepo) has
+  // two S3Client classes, and either works.
+  if (options.client !== undefined && typeof (options.client as { send?: unknown } | null)?.send !== 'function') {
+    throw new InvalidLockArgumentError(
+      'client',
+      messages.invalidOption('client', 'an S3 client (an object with a send(command) method, such as new S3Client() from @aws-sdk/client-s3)', options.client),
+    );
   }
   if (options.store !== undefined) checkStoreOption(options);
   if (options.storeCheck !== undefined && typeof options.storeCheck !== 'boolean') {
@@ -73,15 +82,12 @@ export function resolveOptions(options: S3LockServiceOptions): ResolvedS3LockOpt
     options.expectedBucketOwner === undefined
       ? undefined
       : validName(options.expectedBucketOwner, 'expectedBucketOwner', 64);
+  const client = options.store ? undefined : (options.client ?? createClient(options.clientConfig));
   return {
     bucket: options.bucket,
-    store:
-      options.store ??
-      new S3Store(options.client ?? createClient(options.clientConfig), options.bucket, {
-        requestTimeoutMs,
-        maxAttempts,
-        expectedBucketOwner,
-      }),
+    store: options.store ?? new S3Store(client!, options.bucket, { requestTimeoutMs, maxAttempts, expectedBucketOwner }),
+    client,
+    ownsClient: client !== undefined && options.client === undefined,
     prefix: validName(options.prefix ?? DEFAULT_PREFIX, 'prefix', 900, true),
     workerName: validName(options.owner ?? defaultWorkerName(), 'owner'),
     expire,

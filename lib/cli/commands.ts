@@ -5,7 +5,7 @@ import { bareEtag, type LockStore } from '../protocol/lock-store.js';
 import { S3Store } from '../protocol/s3-store.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../s3-lock.constants.js';
 import { createClient } from '../s3-lock.options.js';
-import { S3LockService } from '../s3-lock.service.js';
+import { S3LockClient } from '../core/s3-lock.client.js';
 import { CliError, exitCodeFor, messageFor } from './cli-errors.js';
 import { ExitCode } from './exit-codes.js';
 import { forceRelease } from './force-release.js';
@@ -22,7 +22,7 @@ import type { CliInvocation, CliOutput } from './run-cli.js';
 
 /** What a command needs. */
 interface Context {
-  service: S3LockService;
+  service: S3LockClient;
   store: LockStore;
   flags: Pick<CliInvocation, 'json' | 'force' | 'etag'>;
   output: CliOutput;
@@ -40,7 +40,7 @@ function isLockStore(source: S3Client | LockStore): source is LockStore {
 }
 
 /**
- * Runs a parsed command against S3, on an `S3LockService` without the startup store check,
+ * Runs a parsed command against S3, on an `S3LockClient` (the Nest-free core),
  * and returns its exit code; failures are written to `output.err` with what to do.
  * Every request, the listing included, goes through one lock store (with the request time-out).
  * @param source an S3 client to use instead of one from the environment, or a lock store such
@@ -60,7 +60,7 @@ export async function runCommand(
             requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
             maxAttempts: CLI_MAX_ATTEMPTS,
           });
-    const service = new S3LockService({
+    const service = new S3LockClient({
       bucket: invocation.bucket,
       prefix: invocation.prefix,
       store,
@@ -165,7 +165,7 @@ async function read(context: Context, key: string): Promise<LockReport> {
   return reportOf(lock, objectUrl(service, key), context.service.storeTime());
 }
 
-function unknownKey(service: S3LockService, key: string): CliError {
+function unknownKey(service: S3LockClient, key: string): CliError {
   return new CliError(
     `no lock "${key}": there is no object ${objectUrl(service, key)}. ` +
       'Check the key and --prefix (nestjs-s3-lock list shows the locks under a prefix).',
@@ -179,7 +179,7 @@ function describeCurrent(current: Lock | null): string {
   return `now held by "${current.owner}", token ${current.token}, ETag ${current.etag}`;
 }
 
-function objectUrl(service: S3LockService, key: string): string {
+function objectUrl(service: S3LockClient, key: string): string {
   return `s3://${service.bucket}/${service.prefix}${key}`;
 }
 

@@ -2,7 +2,7 @@ import { CorruptLockError } from '../errors/corrupt-lock.error.js';
 import type { Lock } from '../interfaces/lock.interface.js';
 import type { LockStore } from '../protocol/lock-store.js';
 import { PROBE_FOLDER } from '../protocol/store-check.js';
-import type { S3LockService } from '../s3-lock.service.js';
+import type { S3LockClient } from '../core/s3-lock.client.js';
 
 /** How many store-check probe objects a listing allows for beyond its limit. */
 const PROBE_ALLOWANCE = 100;
@@ -34,7 +34,7 @@ export interface ListLocksOptions {
  */
 export async function listLocks(
   store: LockStore,
-  service: S3LockService,
+  service: S3LockClient,
   options: ListLocksOptions = {},
 ): Promise<ListedLocks> {
   const limit = options.limit ?? 10_000;

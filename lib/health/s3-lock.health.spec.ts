@@ -36,8 +36,11 @@ describe('S3LockHealthIndicator on the in-memory store', () => {
     const down = await health.isHealthy('locks');
     expect(down.locks).toMatchObject({ status: 'down', error: 'UnsupportedStoreError' });
     expect(String(down.locks.message)).toMatch(/If-None-Match/);
-    store.read = () => new Promise(() => undefined);
+    const read = store.read.bind(store);
+    let answer: () => void = () => undefined;
+    store.read = (objectKey) => new Promise((resolve) => (answer = () => resolve(read(objectKey))));
     const slow = await health.isHealthy('locks', { timeout: 20 });
     expect(slow.locks).toMatchObject({ status: 'down', error: 'Error', message: 'The lock store did not answer within 20 ms.' });
+    answer(); // the read in flight ends, so the application can close
   });
 });
