@@ -1,4 +1,5 @@
 import type { Lock } from '../interfaces/lock.interface.js';
+import { isExpiredAt } from '../protocol/expiry.js';
 
 /**
  * The state of a lock as the CLI reports it:
@@ -43,7 +44,8 @@ export interface InvalidReport {
  */
 export function isExpired(lock: Lock, storeNow: Date): boolean {
   if (lock.owner === null) return false;
-  return Math.floor(storeNow.getTime() / 1000) - Math.floor(lock.expiresAt.getTime() / 1000) >= 1;
+  // A lock read from the store expires `expire` seconds after its last write.
+  return isExpiredAt(new Date(lock.expiresAt.getTime() - lock.expire * 1000), lock.expire, storeNow);
 }
 
 /** The report of `lock`, stored at `object`, judged at the store time `storeNow`. */

@@ -25,7 +25,7 @@ class FaultyStore extends InMemoryLockStore {
   override async read(objectKey: string): Promise<ReadResult> {
     this.calls.push('read');
     const fault = this.take('read');
-    if (fault) throw new S3LockStoreError('GetObject', 'simulated read failure', 503, unknown);
+    if (fault) throw new S3LockStoreError('GetObject', 'simulated read failure', { statusCode: 503, kind: 'unknown', cause: unknown });
     return super.read(objectKey);
   }
 

@@ -22,6 +22,7 @@ import {
 } from './lock-document.js';
 import { freshOwner, randomId } from './owner.js';
 import { bareEtag, type LockStore, type WriteResult } from './lock-store.js';
+import { isExpiredAt } from './expiry.js';
 import { toSecond } from './server-clock.js';
 import { TickClaimedError } from './tick-claimed.js';
 import { decodeClaims, encodeClaims, isClaimed, type TickClaim, withClaim } from './tick-claims.js';
@@ -256,7 +257,7 @@ export class LockProtocol {
         // which has no token either): a token issued now might not exceed the one it replaced.
         // Let the store's clock move on (see fencing-token.ts).
         if (++clockWaits > MAX_CLOCK_WAITS) {
-          throw new S3LockStoreError('GetObject', messages.foreignClockBehind(key, objectKey), undefined, undefined);
+          throw new S3LockStoreError('GetObject', messages.foreignClockBehind(key, objectKey));
         }
         await this.timers.sleep(500, signal);
         continue;
@@ -294,7 +295,7 @@ export class LockProtocol {
       const live = seen.object !== null && !this.isExpired(seen);
       throw AlreadyLockedError.lostRace(current, live, this.settings.maxAttempts);
     }
-    throw new S3LockStoreError('PutObject', messages.outcomeUnknown('acquire', key, this.settings.maxAttempts, last), undefined, undefined);
+    throw new S3LockStoreError('PutObject', messages.outcomeUnknown('acquire', key, this.settings.maxAttempts, last));
   }
 
   /**
@@ -360,7 +361,7 @@ export class LockProtocol {
         throw new LockLostError(held, current);
       }
     }
-    throw new S3LockStoreError('PutObject', messages.outcomeUnknown(change.operation, held.key, this.settings.maxAttempts, last), undefined, undefined);
+    throw new S3LockStoreError('PutObject', messages.outcomeUnknown(change.operation, held.key, this.settings.maxAttempts, last));
   }
 
   /** The released state of `held` when it was overwritten before it could be read back. */
@@ -446,7 +447,7 @@ export class LockProtocol {
    */
   private isExpired(seen: Observed): boolean {
     const { doc, lastModified } = seen.object!;
-    return toSecond(seen.serverTime) - toSecond(lastModified) >= doc.expire + 1;
+    return isExpiredAt(lastModified, doc.expire, seen.serverTime);
   }
 
   /**

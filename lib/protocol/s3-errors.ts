@@ -1,3 +1,5 @@
+import type { S3LockStoreErrorDetails } from '../errors/s3-lock-store.error.js';
+
 /**
  * How an AWS SDK failure is to be treated by the lock protocol.
  * - `precondition`: 412, the condition did not hold; nothing was written.
@@ -22,6 +24,8 @@ export interface ClassifiedFailure {
    * answer our own earlier attempt, which landed unheard: the outcome is then unknown.
    */
   retried: boolean;
+  /** The error as the SDK threw it (unset for failures made up by a simulation). */
+  error?: unknown;
 }
 
 const NETWORK_CODES = new Set([
@@ -97,6 +101,7 @@ export function classifyS3Error(error: unknown): ClassifiedFailure {
     detail,
     advice,
     retried: (e.$metadata?.attempts ?? 1) > 1,
+    error,
   });
 
   if (status === 412 || code === 'PreconditionFailed') return failure('precondition');
@@ -153,4 +158,9 @@ export function classifyS3Error(error: unknown): ClassifiedFailure {
     );
   }
   return failure('fatal', 'S3 refused the request; see the cause for details.');
+}
+
+/** The fields of an `S3LockStoreError` for a classified failure: its status, code, kind and the SDK error. */
+export function storeErrorDetails(failure: ClassifiedFailure): S3LockStoreErrorDetails {
+  return { statusCode: failure.status, code: failure.code, kind: failure.kind, cause: failure.error };
 }

@@ -12,7 +12,7 @@ import { S3LockStoreError } from '../errors/s3-lock-store.error.js';
 import { UnsupportedStoreError } from '../errors/unsupported-store.error.js';
 import { messages } from '../s3-lock.messages.js';
 import { MAX_DOCUMENT_BYTES } from './lock-document.js';
-import { type ClassifiedFailure, classifyS3Error } from './s3-errors.js';
+import { type ClassifiedFailure, classifyS3Error, storeErrorDetails } from './s3-errors.js';
 import { ServerClock } from './server-clock.js';
 import { backoff } from './backoff.js';
 import { bareEtag, type ListResult, type LockStore, type ReadResult, type WriteResult } from './lock-store.js';
@@ -236,8 +236,7 @@ export class S3Store implements LockStore {
         failure.detail,
         failure.advice || 'The store kept failing; retry later.',
       ),
-      failure.status,
-      failure,
+      storeErrorDetails(failure),
     );
   }
 

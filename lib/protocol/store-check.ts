@@ -4,6 +4,7 @@ import type { S3LockMode } from '../interfaces/s3-lock-options.interface.js';
 import { messages } from '../s3-lock.messages.js';
 import { randomId } from './owner.js';
 import type { LockStore, WriteResult } from './lock-store.js';
+import { storeErrorDetails } from './s3-errors.js';
 
 /** Where the store check writes its probe objects, under the configured prefix. */
 export const PROBE_FOLDER = '.s3-lock-store-check/';
@@ -69,7 +70,8 @@ function probeFailed(store: LockStore, probeKey: string, result: WriteResult): S
   return new S3LockStoreError(
     'PutObject',
     messages.storeError('PutObject', store.bucket, probeKey, detail, 'The store check could not write its probe object; check the store and retry.'),
-    result.outcome === 'unknown' ? result.failure.status : 412,
-    result,
+    result.outcome === 'unknown'
+      ? storeErrorDetails(result.failure)
+      : { statusCode: 412, code: 'PreconditionFailed', kind: 'precondition' },
   );
 }

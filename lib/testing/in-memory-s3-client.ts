@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { bareEtag } from '../protocol/lock-store.js';
 
 /** One object held by {@link InMemoryS3Client}. */
 interface StoredObject {
@@ -264,8 +265,7 @@ function abortError(): Error {
 
 /** S3 takes the ETag quoted (RFC 9110); compare leniently so an unquoted one matches too. */
 function etagMatches(condition: string, etag: string): boolean {
-  const bare = (value: string) => value.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
-  return condition.trim() === '*' || bare(condition) === bare(etag);
+  return condition.trim() === '*' || bareEtag(condition.trim()) === bareEtag(etag);
 }
 
 function wholeSecond(time: Date): Date {

@@ -108,6 +108,10 @@ describe('S3 that cannot be used: a clear, typed error', () => {
     const error = await service.verifyStore().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(S3LockStoreError);
     expect((error as Error).message).toMatch(/bucket does not exist/);
+    // The SDK's own error is the cause, with its metadata; the classification is in fields.
+    const { cause, code, kind, statusCode } = error as S3LockStoreError;
+    expect({ code, kind, statusCode }).toEqual({ code: 'NoSuchBucket', kind: 'fatal', statusCode: 404 });
+    expect(cause).toMatchObject({ name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } });
   });
 
   test('an endpoint where nothing listens: bounded retries, then says S3 is unreachable', async () => {

@@ -2,7 +2,7 @@ import { S3LockStoreError } from '../../lib/errors/s3-lock-store.error.js';
 import { decodeDocument, decodeMetadata, parseTime } from '../../lib/protocol/lock-document.js';
 import type { ListResult, LockStore, ReadResult, WriteResult } from '../../lib/protocol/lock-store.js';
 import { backoff } from '../../lib/protocol/backoff.js';
-import type { ClassifiedFailure } from '../../lib/protocol/s3-errors.js';
+import { type ClassifiedFailure, storeErrorDetails } from '../../lib/protocol/s3-errors.js';
 import { ServerClock } from '../../lib/protocol/server-clock.js';
 import type { LockTimers } from '../../lib/protocol/timers.js';
 import { InMemoryLockStore } from '../../lib/testing/in-memory-lock-store.js';
@@ -257,7 +257,7 @@ export class SimClientStore implements LockStore {
       if (answer.kind === 'ok') return { ...(answer.result as ReadResult), serverTime };
       if (attempt >= this.settings.maxAttempts) {
         const failure = failureOf(answer);
-        throw new S3LockStoreError('GetObject', `simulated GetObject failed: ${failure.detail}`, failure.status, failure);
+        throw new S3LockStoreError('GetObject', `simulated GetObject failed: ${failure.detail}`, storeErrorDetails(failure));
       }
       await backoff(attempt, this.timers);
     }
