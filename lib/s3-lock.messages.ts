@@ -165,6 +165,21 @@ export const messages = {
     `The S3LockModule events.${hook} hook threw; ignored: ${errorText(error)}`,
 
   conflict: () => 'This operation is already running. Try again later.',
+
+  // Waiting for a lock and leadership (lib/protocol/process-locks.ts, lib/leadership/).
+  waitAborted: (key: string, reason: unknown) =>
+    `Stopped waiting for lock "${key}": ${errorText(reason)}. No lock was taken.`,
+
+  elected: (key: string, token: number) => `This replica is now the leader of "${key}" (token ${token}).`,
+
+  deposed: (key: string, token: number, why: string) =>
+    `This replica is no longer the leader of "${key}" (token ${token}): ${why}`,
+
+  leadershipRetry: (key: string, error: unknown) =>
+    `Competing for the leadership of "${key}" failed (will try again): ${errorText(error)}`,
+
+  leaderHandlerFailed: (key: string, handler: string, error: unknown) =>
+    `The ${handler} handler of the leadership of "${key}" failed: ${errorText(error)}`,
 } as const;
 
 function errorText(error: unknown): string {

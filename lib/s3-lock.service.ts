@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AlreadyLockedError } from './errors/already-locked.error.js';
 import type {
   AcquireOptions,
@@ -13,17 +13,21 @@ import type {
 } from './interfaces/scheduled-run.interface.js';
 import { attachedRunner } from './runner/attached-runner.js';
 import { LockProtocol } from './protocol/lock-protocol.js';
+import { ProcessLocks } from './protocol/process-locks.js';
+import { objectKeyFor } from './protocol/validation.js';
+import { Leadership } from './leadership/leadership.js';
+import type { S3LockLeadership, S3LockLeadershipOptions } from './interfaces/leadership.interface.js';
 import { S3Store } from './protocol/s3-store.js';
 import { verifyStore } from './protocol/store-check.js';
 import { S3_LOCK_OPTIONS } from './s3-lock.module-definition.js';
 import { resolveOptions, type ResolvedS3LockOptions } from './s3-lock.options.js';
 
-/** The protocol behind each service, for the runner (internal; not part of the public API). */
-const protocols = new WeakMap<object, LockProtocol>();
+/** The locks behind each service, for the runner and leadership (internal; not part of the public API). */
+const processLocks = new WeakMap<object, ProcessLocks>();
 
-/** The lock protocol `service` runs on. Internal. */
-export function protocolOf(service: S3LockService): LockProtocol {
-  return protocols.get(service)!;
+/** The locks of `service` in this process (local decisions and waiting over the protocol). Internal. */
+export function locksOf(service: S3LockService): ProcessLocks {
+  return processLocks.get(service)!;
 }
 
 /**
@@ -39,7 +43,7 @@ export function protocolOf(service: S3LockService): LockProtocol {
  * });
  */
 @Injectable()
-export class S3LockService implements OnModuleInit {
+export class S3LockService implements OnModuleInit, BeforeApplicationShutdown {
   /** The bucket that holds the lock objects. */
   readonly bucket: string;
   /** The prefix of every lock object key. */
@@ -48,8 +52,12 @@ export class S3LockService implements OnModuleInit {
   protected readonly options: ResolvedS3LockOptions;
   protected readonly logger: Logger | NonNullable<S3LockServiceOptions['logger']>;
   private readonly store: S3Store;
-  private readonly protocol: LockProtocol;
+  private readonly locks: ProcessLocks;
   private storeVerified = false;
+  /** Aborted at shutdown: ends every wait for a lock. */
+  private readonly closing = new AbortController();
+  /** The leaderships started with `lead` and not stopped yet. */
+  private readonly leaderships = new Set<S3LockLeadership>();
 
   constructor(@Inject(S3_LOCK_OPTIONS) options: S3LockServiceOptions) {
     this.options = resolveOptions(options);
@@ -57,13 +65,25 @@ export class S3LockService implements OnModuleInit {
     this.prefix = this.options.prefix;
     this.logger = this.options.logger ?? new Logger(S3LockService.name);
     this.store = new S3Store(this.options.client, this.bucket, this.options);
-    this.protocol = new LockProtocol(this.store, { ...this.options, logger: this.logger });
-    protocols.set(this, this.protocol);
+    const protocol = new LockProtocol(this.store, { ...this.options, logger: this.logger });
+    this.locks = new ProcessLocks(protocol, this.closing.signal);
+    processLocks.set(this, this.locks);
   }
 
   /** Runs the store check at application startup, unless `storeCheck` is `false`. */
   async onModuleInit(): Promise<void> {
     if (this.options.storeCheck) await this.verifyStore();
+  }
+
+  /**
+   * First step of application shutdown: ends every wait for a lock (`waitForLock`, leadership
+   * followers); each such call rejects at once, holding no lock. Stops every leadership (see
+   * `lead`): leaders step down and release. Other held locks are not touched.
+   * Call it yourself on a service you constructed directly.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing.abort(new Error('the application is shutting down'));
+    await Promise.all([...this.leaderships].map((leadership) => leadership.stop()));
   }
 
   /**
@@ -86,17 +106,22 @@ export class S3LockService implements OnModuleInit {
    *
    * Succeeds when the key is free (never locked, released, or expired by the store's clock) or
    * already held by `options.owner`, which refreshes it. Throws `AlreadyLockedError`, naming
-   * the holder, when another owner holds it.
+   * the holder, when another owner holds it: at once, without a request, when that owner is a
+   * call of this service in this process. With `options.waitForLock`, keeps trying that many
+   * seconds first (see docs/WAITING.md).
+   * @example
+   * // Queue behind a running job for up to 30 s, then give up with AlreadyLockedError.
+   * const lock = await locks.acquire('migrations', { expire: 300, waitForLock: 30 });
    * @returns the held lock, with its fencing `token`.
    */
   acquire(key: string, options?: AcquireOptions): Promise<Lock> {
-    return this.protocol.acquire(key, options);
+    return this.locks.acquire(key, options);
   }
 
   /** Like `acquire`, but returns `null` instead of throwing `AlreadyLockedError`. */
   async tryAcquire(key: string, options?: AcquireOptions): Promise<Lock | null> {
     try {
-      return await this.protocol.acquire(key, options);
+      return await this.locks.acquire(key, options);
     } catch (error) {
       if (error instanceof AlreadyLockedError) return null;
       throw error;
@@ -111,7 +136,7 @@ export class S3LockService implements OnModuleInit {
    * @returns the released state.
    */
   release(lock: Lock): Promise<Lock> {
-    return this.protocol.release(lock);
+    return this.locks.release(lock);
   }
 
   /**
@@ -124,7 +149,7 @@ export class S3LockService implements OnModuleInit {
    */
   forceRelease(lock: Lock): Promise<Lock> {
     this.logger.warn(`Forcing the release of "${lock?.key}", held by "${lock?.owner}" (token ${lock?.token}).`);
-    return this.protocol.release(lock, true);
+    return this.locks.release(lock, true);
   }
 
   /**
@@ -133,7 +158,7 @@ export class S3LockService implements OnModuleInit {
    * @returns the extended lock; use it (not the old one) for the next `extend` or `release`.
    */
   extend(lock: Lock, expire?: number): Promise<Lock> {
-    return this.protocol.extend(lock, expire);
+    return this.locks.extend(lock, expire);
   }
 
   /**
@@ -147,7 +172,7 @@ export class S3LockService implements OnModuleInit {
 
   /** The current state of the lock `key`, or `null` if it has never been written. */
   inspect(key: string): Promise<Lock | null> {
-    return this.protocol.inspect(key);
+    return this.locks.inspect(key);
   }
 
   /**
@@ -179,6 +204,31 @@ export class S3LockService implements OnModuleInit {
   }
 
   /**
+   * Makes this replica compete for the leadership of `key`: one replica at a time is the leader
+   * (holds the lock `key` and keeps extending it); when it dies, loses S3 or stops, another
+   * takes over (within about `expire` + 2 s after a crash, at once after `stop()`). A leader
+   * learns that it lost the lease (`term.signal` aborts) before any other replica can take it.
+   * Shutdown stops it. See docs/LEADERSHIP.md, and `@WhileLeader` for the decorator form.
+   *
+   * @example
+   * const leadership = locks.lead('queue-consumer', {
+   *   expire: 15,
+   *   onElected: async ({ token, signal }) => consumer.run({ fencingToken: token, signal }),
+   *   onDeposed: (_term, reason) => logger.warn(`no longer leader: ${reason.message}`),
+   * });
+   * // later: leadership.isLeader, leadership.token; at the end:
+   * await leadership.stop();
+   */
+  lead(key: string, options: S3LockLeadershipOptions = {}): S3LockLeadership {
+    objectKeyFor(this.prefix, key);
+    const leadership: S3LockLeadership = new Leadership(this.locks, key, options, this.logger, () =>
+      this.leaderships.delete(leadership),
+    );
+    this.leaderships.add(leadership);
+    return leadership;
+  }
+
+  /**
    * Acquires `key`, runs `fn`, and releases the lock in `finally`. When another owner holds
    * the key, `fn` does not run and the result says who holds it. An error of `fn` propagates
    * unchanged; a failed release is logged and does not mask the outcome of `fn`.
@@ -190,7 +240,7 @@ export class S3LockService implements OnModuleInit {
   ): Promise<RunExclusiveResult<T>> {
     let lock: Lock;
     try {
-      lock = await this.protocol.acquire(key, options);
+      lock = await this.locks.acquire(key, options);
     } catch (error) {
       if (error instanceof AlreadyLockedError) return { ran: false, holder: error.holder };
       throw error;
@@ -198,7 +248,7 @@ export class S3LockService implements OnModuleInit {
     try {
       return { ran: true, result: await fn(lock) };
     } finally {
-      await this.protocol.release(lock).catch((error: unknown) => {
+      await this.locks.release(lock).catch((error: unknown) => {
         this.logger.warn(`Release of "${key}" after the run failed: ${(error as Error).message}`);
       });
     }

@@ -18,6 +18,21 @@ export interface AcquireOptions {
    * @default the service's `wait` (0)
    */
   wait?: number;
+  /**
+   * Seconds to keep trying while another owner holds the lock, before giving up as without it
+   * (`acquire` throws `AlreadyLockedError`, `tryAcquire` returns `null`, `runExclusive` does not
+   * run). Polls S3 every 125 ms to 1 s (backoff with jitter: a release is noticed within about a
+   * second); waits for a holder in this process without polling; several waiters on one key in
+   * one process share one poller. From 0 to 86400. See docs/WAITING.md.
+   * @default 0 (do not wait)
+   */
+  waitForLock?: number;
+  /**
+   * Ends a wait (`waitForLock`) early: the call then rejects at once with an error whose
+   * `cause` is the signal's reason, holding no lock. Shutting the application down (or
+   * `S3LockService.beforeApplicationShutdown()`) ends every wait the same way.
+   */
+  signal?: AbortSignal;
 }
 
 /** Options of `runExclusive`: those of `acquire`. */

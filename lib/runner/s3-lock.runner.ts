@@ -21,14 +21,14 @@ import type {
   S3LockScheduledRunOptions,
   S3LockScheduledRunResult,
 } from '../interfaces/scheduled-run.interface.js';
-import type { LockProtocol } from '../protocol/lock-protocol.js';
+import type { ProcessLocks } from '../protocol/process-locks.js';
 import { TickClaimedError } from '../protocol/tick-claimed.js';
 import type { TickClaim } from '../protocol/tick-claims.js';
 import { runInS3LockContext } from '../s3-lock.context.js';
 import { S3_LOCK_LOGGER_CONTEXT } from '../s3-lock.internal-constants.js';
 import { messages } from '../s3-lock.messages.js';
 import { S3_LOCK_OPTIONS } from '../s3-lock.module-definition.js';
-import { protocolOf, S3LockService } from '../s3-lock.service.js';
+import { locksOf, S3LockService } from '../s3-lock.service.js';
 import { attachRunner } from './attached-runner.js';
 import { cronSchedule, fixedTick, intervalSchedule, type JobSchedule } from './job-schedule.js';
 import { LockedRun, type LockWriter } from './locked-run.js';
@@ -72,7 +72,7 @@ interface LockedCall {
 export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(S3_LOCK_LOGGER_CONTEXT);
   private readonly defaults: ResolvedRunDefaults;
-  private readonly protocol: LockProtocol;
+  private readonly protocol: ProcessLocks;
   private readonly writer: LockWriter;
   private readonly tracker: RunTracker;
   private readonly resolved = new WeakMap<object, ResolvedRunOptions>();
@@ -86,7 +86,7 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(S3_LOCK_OPTIONS) options: S3LockModuleOptions,
   ) {
     this.defaults = resolveRunDefaults(options);
-    this.protocol = protocolOf(service);
+    this.protocol = locksOf(service);
     this.writer = {
       extend: (lock, expire) => this.protocol.extend(lock, expire),
       release: (lock, cover) => this.protocol.release(lock, false, cover),
@@ -171,9 +171,12 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
     const writeStartedAt = performance.now();
     let lock: Lock;
     try {
-      lock = await this.protocol.acquire(key, { expire: options.expire, wait: options.wait }, tick);
+      const { expire, wait, waitForLock } = options;
+      lock = await this.protocol.acquire(key, { expire, wait, waitForLock }, tick);
     } catch (error) {
       if (error instanceof TickClaimedError) return this.skip(call, 'tick-claimed', tick, error);
+      // A wait for the lock that shutdown ended.
+      if (this.protocol.endedByShutdown(error)) return this.skip(call, 'shutting-down', tick);
       if (!(error instanceof AlreadyLockedError)) throw error;
       const skipped = this.skip(call, 'locked', tick, error);
       if (options.onLocked === 'throw') throw error;

@@ -1,0 +1,141 @@
+import { performance } from 'node:perf_hooks';
+import { AlreadyLockedError } from '../errors/already-locked.error.js';
+import { LockLostError } from '../errors/lock-lost.error.js';
+import { S3LockError } from '../errors/s3-lock.error.js';
+import type { AcquireOptions } from '../interfaces/acquire-options.interface.js';
+import type { Lock } from '../interfaces/lock.interface.js';
+import { messages } from '../s3-lock.messages.js';
+import { LocalHolds } from './local-holds.js';
+import type { LockProtocol } from './lock-protocol.js';
+import type { TickClaim } from './tick-claims.js';
+import { validWaitForLock } from './validation.js';
+import { pause, pollDelayMs, WaitingLine } from './waiting.js';
+
+/**
+ * The locks of one service in this process, in front of the protocol: decides in the process
+ * what it can, and waits for a lock when asked.
+ * - While a call of this process holds a key (see {@link LocalHolds}), another call on that key
+ *   under another owner is refused at once, without a request.
+ * - With `waitForLock`, a refused call waits: the first waiter on a key polls S3 with
+ *   {@link pollDelayMs} between polls (not at all while the holder is in this process: it waits
+ *   for that holder's release); the others wait in line behind it. At the end of its time a
+ *   waiter makes one last attempt, and then behaves as without waiting.
+ * - `closing` (aborted at shutdown) and each call's `signal` end the waits.
+ */
+export class ProcessLocks {
+  private readonly holds = new LocalHolds();
+  private readonly line = new WaitingLine();
+
+  constructor(
+    private readonly protocol: LockProtocol,
+    /** Aborted when the service shuts down: every wait ends. */
+    private readonly closing: AbortSignal,
+  ) {}
+
+  /** See `S3LockService.acquire`; with `tick`, see `LockProtocol.acquire`. */
+  acquire(key: string, options: AcquireOptions = {}, tick?: TickClaim): Promise<Lock> {
+    return this.acquireWithin(key, options, validWaitForLock(options.waitForLock ?? 0) * 1000, tick);
+  }
+
+  /**
+   * `acquire` with a wait of `waitMs` milliseconds (`Infinity`: until `options.signal` or
+   * shutdown ends it, as a leadership follower waits) in place of `options.waitForLock`.
+   */
+  async acquireWithin(key: string, options: AcquireOptions, waitMs: number, tick?: TickClaim): Promise<Lock> {
+    const { waitForLock: _seconds, signal: callSignal, ...rest } = options;
+    const protocolOptions: AcquireOptions = callSignal ? { ...rest, signal: callSignal } : rest;
+    if (waitMs === 0) return this.attempt(key, protocolOptions, tick);
+    const signal = callSignal ? AbortSignal.any([callSignal, this.closing]) : this.closing;
+    const deadline = performance.now() + waitMs;
+    try {
+      signal.throwIfAborted();
+      const { first, leave } = await this.line.join(key, waitMs, signal);
+      try {
+        if (!first) return await this.attempt(key, protocolOptions, tick);
+        return await this.poll(key, protocolOptions, tick, deadline, signal);
+      } finally {
+        leave();
+      }
+    } catch (error) {
+      if (signal.aborted && error === signal.reason) throw new S3LockError(messages.waitAborted(key, signal.reason), { cause: signal.reason });
+      throw error;
+    }
+  }
+
+  /** Whether this process still holds `lock` and can trust its lease without asking S3. */
+  trusts(lock: Lock): boolean {
+    return this.holds.trusts(lock);
+  }
+
+  /** Whether `error` is the end of a wait that shutdown (`closing`) caused. */
+  endedByShutdown(error: unknown): boolean {
+    return this.closing.aborted && error instanceof S3LockError && error.cause === this.closing.reason;
+  }
+
+  /** Extends a held lock (see `LockProtocol.extend`) and keeps this process's view of it. */
+  async extend(lock: Lock, expire?: number): Promise<Lock> {
+    const startedAt = performance.now();
+    try {
+      const extended = await this.protocol.extend(lock, expire);
+      this.holds.hold(extended, startedAt);
+      return extended;
+    } catch (error) {
+      if (error instanceof LockLostError) this.holds.drop(lock);
+      throw error;
+    }
+  }
+
+  /** Releases a lock (see `LockProtocol.release`); from then on S3 decides its key again. */
+  async release(lock: Lock, force = false, cover?: TickClaim): Promise<Lock> {
+    try {
+      return await this.protocol.release(lock, force, cover);
+    } finally {
+      // Released, lost, or unknown (S3 unreachable): the holder is done; S3 knows the rest.
+      this.holds.drop(lock);
+    }
+  }
+
+  /** See `LockProtocol.inspect`. */
+  inspect(key: string): Promise<Lock | null> {
+    return this.protocol.inspect(key);
+  }
+
+  /**
+   * One try: refused here while this process holds the key, else decided by S3. A call that
+   * names its `owner` always asks S3: it may stand for a worker of its own (and a tool other
+   * than this library may have freed the key behind this process's back).
+   */
+  private async attempt(key: string, options: AcquireOptions, tick: TickClaim | undefined): Promise<Lock> {
+    const local = options.owner === undefined ? this.holds.heldByOther(key, undefined) : undefined;
+    if (local) throw new AlreadyLockedError(local);
+    const startedAt = performance.now();
+    const lock = await this.protocol.acquire(key, options, tick);
+    this.holds.hold(lock, startedAt);
+    return lock;
+  }
+
+  /** The first waiter's loop: attempt, pause, attempt, until the lock is taken or time is up. */
+  private async poll(
+    key: string,
+    options: AcquireOptions,
+    tick: TickClaim | undefined,
+    deadline: number,
+    signal: AbortSignal,
+  ): Promise<Lock> {
+    for (let poll = 1; ; poll++) {
+      try {
+        return await this.attempt(key, options, tick);
+      } catch (error) {
+        const left = deadline - performance.now();
+        if (!(error instanceof AlreadyLockedError) || left <= 0) throw error;
+        if (options.owner === undefined && this.holds.heldByOther(key, undefined)) {
+          // The holder is in this process: its release (or the end of its trust) is the news.
+          await pause(left, signal, this.holds.whenFree(key));
+          poll = 0;
+        } else {
+          await pause(Math.min(pollDelayMs(poll), left), signal);
+        }
+      }
+    }
+  }
+}
