@@ -7,15 +7,8 @@ import { NestFactory } from '@nestjs/core';
 import { Cron, ScheduleModule } from '@nestjs/schedule';
 import { appendFileSync } from 'node:fs';
 import { currentS3Lock, S3LockModule, WithS3Lock } from '../../../lib/index.js';
+import { APP_NAME, env, RECORD_FILE } from './app-env.js';
 
-const env = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
-
-const APP_NAME = env('APP_NAME');
-const RECORD_FILE = env('RECORD_FILE');
 
 /** The second this tick belongs to (cron fires just after the second starts). */
 const thisSecond = (): number => Math.floor(Date.now() / 1000);

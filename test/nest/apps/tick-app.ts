@@ -15,15 +15,9 @@ import { appendFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { currentS3Lock, S3LockModule, type S3LockRunEvent, S3LockService, WithS3Lock } from '../../../lib/index.js';
+import { APP_NAME, env, RECORD_FILE } from './app-env.js';
 
-const env = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
 
-const APP_NAME = env('APP_NAME');
-const RECORD_FILE = env('RECORD_FILE');
 /** How long the `overrun` job runs: longer than its 1-second period. */
 const OVERRUN_MS = 2500;
 /** Which jobs run: `schedule` (the decorated ones but `crash`), `crash`, or `registry`. */
