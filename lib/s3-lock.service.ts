@@ -54,8 +54,6 @@ export class S3LockService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly store: S3Store;
   private readonly locks: ProcessLocks;
   private storeVerified = false;
-  /** Aborted at shutdown: ends every wait for a lock. */
-  private readonly closing = new AbortController();
   /** The leaderships started with `lead` and not stopped yet. */
   private readonly leaderships = new Set<S3LockLeadership>();
 
@@ -66,7 +64,7 @@ export class S3LockService implements OnModuleInit, BeforeApplicationShutdown {
     this.logger = this.options.logger ?? new Logger(S3LockService.name);
     this.store = new S3Store(this.options.client, this.bucket, this.options);
     const protocol = new LockProtocol(this.store, { ...this.options, logger: this.logger });
-    this.locks = new ProcessLocks(protocol, this.closing.signal);
+    this.locks = new ProcessLocks(protocol, () => this.store.clock.now().getTime());
     processLocks.set(this, this.locks);
   }
 
@@ -82,7 +80,7 @@ export class S3LockService implements OnModuleInit, BeforeApplicationShutdown {
    * Call it yourself on a service you constructed directly.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    this.closing.abort(new Error('the application is shutting down'));
+    this.locks.close();
     await Promise.all([...this.leaderships].map((leadership) => leadership.stop()));
   }
 

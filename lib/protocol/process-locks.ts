@@ -20,16 +20,19 @@ import { pause, pollDelayMs, WaitingLine } from './waiting.js';
  *   {@link pollDelayMs} between polls (not at all while the holder is in this process: it waits
  *   for that holder's release); the others wait in line behind it. At the end of its time a
  *   waiter makes one last attempt, and then behaves as without waiting.
- * - `closing` (aborted at shutdown) and each call's `signal` end the waits.
+ * - `close()` (at shutdown) and each call's `signal` end the waits.
  */
 export class ProcessLocks {
   private readonly holds = new LocalHolds();
   private readonly line = new WaitingLine();
+  private readonly closer = new AbortController();
+  /** Aborted by `close()`: every wait ends. */
+  private readonly closing = this.closer.signal;
 
   constructor(
     private readonly protocol: LockProtocol,
-    /** Aborted when the service shuts down: every wait ends. */
-    private readonly closing: AbortSignal,
+    /** The store's clock (ms), as the protocol estimates it. */
+    private readonly storeNow: () => number,
   ) {}
 
   /** See `S3LockService.acquire`; with `tick`, see `LockProtocol.acquire`. */
@@ -60,6 +63,14 @@ export class ProcessLocks {
       if (signal.aborted && error === signal.reason) throw new S3LockError(messages.waitAborted(key, signal.reason), { cause: signal.reason });
       throw error;
     }
+  }
+
+  /**
+   * Ends every wait, now and later (application shutdown): each rejects at once, holding no
+   * lock. Held locks are not touched.
+   */
+  close(): void {
+    if (!this.closing.aborted) this.closer.abort(new Error('the application is shutting down'));
   }
 
   /** Whether this process still holds `lock` and can trust its lease without asking S3. */
@@ -114,6 +125,16 @@ export class ProcessLocks {
     return lock;
   }
 
+  /**
+   * Milliseconds until the store counts `lock` as expired if its holder neither extends nor
+   * releases it (the store judges to the second: `expire` + 1 whole seconds after the second it
+   * was written), plus a little for the clock estimate: a dead holder's lock is taken over then.
+   */
+  private untilExpiry(lock: Lock): number {
+    const writtenSecond = Math.floor((lock.expiresAt.getTime() - lock.expire * 1000) / 1000);
+    return Math.max(0, (writtenSecond + lock.expire + 1) * 1000 + 50 - this.storeNow());
+  }
+
   /** The first waiter's loop: attempt, pause, attempt, until the lock is taken or time is up. */
   private async poll(
     key: string,
@@ -133,7 +154,7 @@ export class ProcessLocks {
           await pause(left, signal, this.holds.whenFree(key));
           poll = 0;
         } else {
-          await pause(Math.min(pollDelayMs(poll), left), signal);
+          await pause(Math.min(pollDelayMs(poll), this.untilExpiry(error.lock), left), signal);
         }
       }
     }

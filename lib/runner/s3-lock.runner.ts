@@ -107,8 +107,10 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
     this.scheduling = true;
   }
 
-  /** First step of shutdown: no new runs; running ones are asked to stop and given time. */
+  /** First step of shutdown: no new runs, no more waiting; running ones are asked to stop and given time. */
   beforeApplicationShutdown(): Promise<void> {
+    // Before the service's own hook (the runner depends on it): calls waiting for a lock end now.
+    this.protocol.close();
     return this.tracker.drain();
   }
 
