@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { S3LockError } from '../errors/s3-lock.error.js';
 import type {
   S3LockLeaderTerm,
@@ -111,7 +110,6 @@ export class Leadership implements S3LockLeadership {
     const signal = this.signalAll;
     let failures = 0;
     while (!signal.aborted) {
-      const startedAt = performance.now();
       let lock: Lock;
       try {
         lock = await this.locks.acquireWithin(this.key, { expire: this.expire, signal }, Infinity);
@@ -123,7 +121,7 @@ export class Leadership implements S3LockLeadership {
         await pause(pollDelayMs(++failures + 2), signal).catch(() => undefined);
         continue;
       }
-      await this.lead(lock, startedAt, signal);
+      await this.lead(lock, this.locks.writeStartedAt(lock), signal);
     }
   }
 

@@ -26,6 +26,8 @@ export class ProcessLocks {
   private readonly holds = new LocalHolds();
   private readonly line = new WaitingLine();
   private readonly closer = new AbortController();
+  /** When the write that took each lock started (local monotonic ms). */
+  private readonly startedAt = new WeakMap<Lock, number>();
   /** Aborted by `close()`: every wait ends. */
   private readonly closing = this.closer.signal;
 
@@ -63,6 +65,14 @@ export class ProcessLocks {
       if (signal.aborted && error === signal.reason) throw new S3LockError(messages.waitAborted(key, signal.reason), { cause: signal.reason });
       throw error;
     }
+  }
+
+  /**
+   * When the attempt that took `lock` started (local monotonic ms, `performance.now()`): after a
+   * wait, the lease runs from there, not from the start of the call.
+   */
+  writeStartedAt(lock: Lock): number {
+    return this.startedAt.get(lock) ?? performance.now();
   }
 
   /**
@@ -122,6 +132,7 @@ export class ProcessLocks {
     const startedAt = performance.now();
     const lock = await this.protocol.acquire(key, options, tick);
     this.holds.hold(lock, startedAt);
+    this.startedAt.set(lock, startedAt);
     return lock;
   }
 

@@ -25,7 +25,8 @@ export async function pause(ms: number, signal: AbortSignal | undefined, until?:
   const signals = signal ? AbortSignal.any([signal, cancel.signal]) : cancel.signal;
   try {
     await Promise.race([
-      sleep(Math.max(0, ms), undefined, { signal: signals, ref: false }),
+      // No timer at all for an endless wait (Node would turn Infinity into 1 ms).
+      Number.isFinite(ms) ? sleep(Math.max(0, ms), undefined, { signal: signals, ref: false }) : aborted(signals),
       ...(until ? [until.then(() => undefined, () => undefined)] : []),
     ]);
   } catch (error) {
@@ -34,6 +35,14 @@ export async function pause(ms: number, signal: AbortSignal | undefined, until?:
   } finally {
     cancel.abort();
   }
+}
+
+/** Rejects with the signal's reason when it aborts; never resolves. */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
 }
 
 /** One waiter's place in a line. */

@@ -170,7 +170,6 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
     const { method, key, options } = call;
     if (this.tracker.isClosing) return this.skip(call, 'shutting-down');
     const tick = call.schedule ? await call.schedule.tickOf(this.service.storeTime().getTime()) : undefined;
-    const writeStartedAt = performance.now();
     let lock: Lock;
     try {
       const { expire, wait, waitForLock } = options;
@@ -189,7 +188,7 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
       await this.protocol.release(lock).catch((error: unknown) => this.logger.warn(messages.releaseFailed(method, key, error)));
       return this.skip(call, 'shutting-down', tick);
     }
-    const run = new LockedRun(this.writer, method, lock, writeStartedAt, options.autoExtend, {
+    const run = new LockedRun(this.writer, method, lock, this.protocol.writeStartedAt(lock), options.autoExtend, {
       lost: (error) => this.onLost({ key, method, lock: run.lock, error }),
       warn: (message) => this.logger.warn(message),
     }, tick ? new Date(tick.at) : undefined);

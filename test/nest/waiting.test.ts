@@ -167,6 +167,13 @@ class Jobs {
     await this.gate.promise;
   }
 
+  /** Its lease runs from the write that took the lock, not from the start of the wait. */
+  @WithS3Lock('lease', { expire: 3, waitForLock: 10 })
+  async shortLease(): Promise<boolean> {
+    await sleep(1000);
+    return currentS3Lock()!.signal.aborted;
+  }
+
   @WithS3Lock('report', { expire: 30, waitForLock: 10 })
   async reportWhenFree(): Promise<string> {
     this.runs.push(`reportWhenFree ${currentS3Lock()!.token}`);
@@ -208,6 +215,14 @@ describe('@WithS3Lock with waitForLock', () => {
     const [, second] = jobs.runs;
     expect(second).toMatch(/^reportWhenFree \d+$/);
     expect(Number(second!.split(' ')[1])).toBeGreaterThan(Number(jobs.runs[0]!.split(' ')[1]));
+  });
+
+  test('a run that waited 2.5 s for its lock keeps its whole lease (expire 3)', async () => {
+    const { jobs, service } = await startApp('decorator-lease');
+    const held = await service.acquire('lease', { expire: 30 });
+    setTimeout(() => void service.release(held), 2500);
+    // Not aborted one second into the run: the lost signal counts from the acquiring write.
+    expect(await jobs.shortLease()).toBe(false);
   });
 
   test('shutdown ends the wait: the call is skipped as shutting down', async () => {

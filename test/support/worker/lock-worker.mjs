@@ -120,8 +120,11 @@ async function lead() {
       });
     },
   });
+  // The library's timers do not keep a process alive (an application's server does).
+  const alive = setInterval(() => undefined, 60_000);
   await new Promise((resolve) => process.once('SIGTERM', resolve));
   await leadership.stop();
+  clearInterval(alive);
   emit('stopped');
 }
 
