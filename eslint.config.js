@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.local-s3/**', '.nest11/**', 'bench/out/**', 'coverage/**', '**/*.js', '**/*.mjs', '**/*.d.ts'] },
+  { ignores: ['dist/**', 'node_modules/**', '.local-s3/**', '.nest11/**', 'bench/out/**', 'coverage/**', 'test/user-apps/**', '**/*.js', '**/*.mjs', '**/*.d.ts'] },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.base],

@@ -14,6 +14,7 @@ import {
   scaleTable,
   tickTable,
 } from './report.js';
+import { cliStartupTable, runCliStartup } from './scenarios/cli-startup.js';
 import { runContention } from './scenarios/contention.js';
 import { compareDecorator, decoratedCases, measureOverhead } from './scenarios/decorated.js';
 import { runScale } from './scenarios/scale.js';
@@ -41,6 +42,7 @@ const SIZES = {
     scale: { keys: 1000, expire: 30, holdSeconds: 10, concurrency: 16 },
     overheadCalls: 2000,
     decoratorPairs: 300,
+    cliRuns: 15,
   },
   quick: {
     uncontended: { iterations: 20, warmup: 3, originWaitIterations: 2 },
@@ -57,6 +59,7 @@ const SIZES = {
     scale: { keys: 200, expire: 9, holdSeconds: 3, concurrency: 16 },
     overheadCalls: 300,
     decoratorPairs: 40,
+    cliRuns: 5,
   },
 };
 
@@ -134,6 +137,8 @@ async function main(): Promise<void> {
     const scale = await runScale(prefix, settings.scale);
     step('decorator overhead, in memory');
     const overhead = await measureOverhead(settings.overheadCalls);
+    step('CLI start-up');
+    const cliStartup = await runCliStartup(prefix, settings.cliRuns);
     const figures: Figures = { uncontended, decoratorPair, contention, ticks, scale, overhead };
     const goals = checkGoals(figures);
     const seconds = round((nowMs() - began) / 1000, 1);
@@ -158,6 +163,9 @@ async function main(): Promise<void> {
       'Scale: one process holding many locks:',
       scaleTable(figures),
       '',
+      'CLI start-up (wall time, Nest-free core):',
+      cliStartupTable(cliStartup),
+      '',
       'Goals:',
       goalsTable(goals),
     ];
@@ -167,7 +175,7 @@ async function main(): Promise<void> {
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(
       out,
-      `${JSON.stringify({ date: new Date().toISOString(), size, seconds, machine: { ...machine(), loadAverage1mAtStart: loadAtStart }, settings, goals, ...figures }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), size, seconds, machine: { ...machine(), loadAverage1mAtStart: loadAtStart }, settings, goals, ...figures, cliStartup }, null, 2)}\n`,
     );
     writeFileSync(out.replace(/(\.json)?$/, '.txt'), text);
     step(`figures written to ${out} (tables: .txt next to it)`);

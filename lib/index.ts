@@ -6,3 +6,4 @@ export * from './decorators/index.js';
 export * from './interceptors/index.js';
 export { S3LockModule } from './s3-lock.module.js';
 export { currentS3Lock, type S3LockRunContext } from './s3-lock.context.js';
+export { S3LockClient, type S3LockClientOptions } from './core/s3-lock.client.js';

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { processShared } from './core/process-shared.js';
 import type { Lock } from './interfaces/lock.interface.js';
 
 /** What a method decorated with `@WithS3Lock` can learn about its lock while it runs. */
@@ -21,7 +22,8 @@ export interface S3LockRunContext {
   readonly tick: Date | undefined;
 }
 
-const storage = new AsyncLocalStorage<S3LockRunContext>();
+/** One per process, shared by the CommonJS and the ES module build (see core/process-shared.ts). */
+const storage = processShared('run-context', () => new AsyncLocalStorage<S3LockRunContext>());
 
 /**
  * The lock of the `@WithS3Lock` method running now (in this async call chain), or `undefined`

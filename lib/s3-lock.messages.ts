@@ -1,4 +1,5 @@
 import type { Lock } from './interfaces/lock.interface.js';
+import { CONDITIONAL_WRITES_ADVICE } from './protocol/s3-errors.js';
 
 const iso = (d: Date | null): string => (d ? d.toISOString() : 'never');
 
@@ -27,7 +28,7 @@ export const messages = {
     `Invalid ${name}: expected ${expected}, got ${describe(value)}. Nothing was written.`,
 
   missingBucket: (value: unknown) =>
-    `S3LockModule/S3LockService needs a bucket name: got ${describe(value)}. ` +
+    `S3LockModule, S3LockService and S3LockClient need a bucket name: got ${describe(value)}. ` +
     "Pass it as S3LockModule.forRoot('my-bucket') or { bucket: 'my-bucket' }.",
 
   writeWaitVerifyNeedsWait: () =>
@@ -43,8 +44,7 @@ export const messages = {
 
   storeLacksConditionalWrites: (bucket: string, objectKey: string) =>
     `The S3 store for bucket "${bucket}" does not implement conditional writes (HTTP 501 on "${objectKey}"): ` +
-    'locks on it would not be atomic. Use a store with conditional writes (AWS S3, Ceph RGW, MinIO, R2), ' +
-    "or opt in to the origin design's weaker protocol with { mode: 'write-wait-verify', wait: 1 }.",
+    `locks on it would not be atomic. ${CONDITIONAL_WRITES_ADVICE}`,
 
   storeRejectsOwnEtag: (bucket: string, objectKey: string) =>
     `The S3 store for bucket "${bucket}" refuses If-Match with the ETag it returned itself, quoted or not ` +

@@ -22,6 +22,8 @@ import {
 export interface ResolvedS3LockOptions {
   bucket: string;
   client: S3Client;
+  /** Whether the library created `client` (then `close()` destroys it) rather than the user. */
+  ownsClient: boolean;
   prefix: string;
   workerName: string;
   expire: number;
@@ -57,8 +59,13 @@ export function resolveOptions(options: S3LockServiceOptions): ResolvedS3LockOpt
   if (mode === 'write-wait-verify' && wait <= 0) {
     throw new InvalidLockArgumentError('wait', messages.writeWaitVerifyNeedsWait());
   }
-  if (options.client !== undefined && !(options.client instanceof S3Client)) {
-    throw new InvalidLockArgumentError('client', messages.invalidOption('client', 'an S3Client from @aws-sdk/client-s3', options.client));
+  // Not `instanceof S3Client`: an app with two copies of @aws-sdk/client-s3 (a monorepo) has
+  // two S3Client classes, and either works.
+  if (options.client !== undefined && typeof (options.client as { send?: unknown } | null)?.send !== 'function') {
+    throw new InvalidLockArgumentError(
+      'client',
+      messages.invalidOption('client', 'an S3 client (an object with a send(command) method, such as new S3Client() from @aws-sdk/client-s3)', options.client),
+    );
   }
   if (options.storeCheck !== undefined && typeof options.storeCheck !== 'boolean') {
     throw new InvalidLockArgumentError('storeCheck', messages.invalidOption('storeCheck', 'true or false', options.storeCheck));
@@ -66,6 +73,7 @@ export function resolveOptions(options: S3LockServiceOptions): ResolvedS3LockOpt
   return {
     bucket: options.bucket,
     client: options.client ?? createClient(options.clientConfig),
+    ownsClient: options.client === undefined,
     prefix: validName(options.prefix ?? DEFAULT_PREFIX, 'prefix', 900, true),
     workerName: validName(options.owner ?? defaultWorkerName(), 'owner'),
     expire,

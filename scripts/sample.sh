@@ -15,9 +15,9 @@ cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
 # Builds dist/ (the package the sample imports as 'nestjs-s3-lock') and sample/dist/, each only
 # when a source is newer than its build.
 stale() { [ ! -e "$1" ] || [ -n "$(find "${@:2}" -name '*.ts' -newer "$1" -print -quit)" ]; }
-if stale dist/index.js lib; then
+if stale dist/cjs/index.js lib; then
   echo "sample    | building dist/"
-  npx --no-install tsc -p tsconfig.build.json
+  bash scripts/build.sh
 fi
 if stale sample/dist/main.js sample dist/index.d.ts; then
   echo "sample    | building sample/dist/"

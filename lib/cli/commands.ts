@@ -3,7 +3,7 @@ import type { Lock } from '../interfaces/lock.interface.js';
 import type { S3LockLogger } from '../interfaces/s3-lock-options.interface.js';
 import { bareEtag } from '../protocol/s3-store.js';
 import { createClient } from '../s3-lock.options.js';
-import { S3LockService } from '../s3-lock.service.js';
+import { S3LockClient } from '../core/s3-lock.client.js';
 import { CliError, exitCodeFor, messageFor } from './cli-errors.js';
 import { ExitCode } from './exit-codes.js';
 import { forceRelease } from './force-release.js';
@@ -20,7 +20,7 @@ import type { CliInvocation, CliOutput } from './run-cli.js';
 
 /** What a command needs. */
 interface Context {
-  service: S3LockService;
+  service: S3LockClient;
   client: S3Client;
   flags: Pick<CliInvocation, 'json' | 'force' | 'etag'>;
   output: CliOutput;
@@ -30,7 +30,7 @@ interface Context {
 const silent: S3LockLogger = { log: () => undefined, warn: () => undefined };
 
 /**
- * Runs a parsed command against S3, on an `S3LockService` without the startup store check,
+ * Runs a parsed command against S3, on an `S3LockClient` (the Nest-free core),
  * and returns its exit code; failures are written to `output.err` with what to do.
  * @param client an S3 client to use instead of one from the environment (for tests).
  */
@@ -41,7 +41,7 @@ export async function runCommand(
 ): Promise<ExitCode> {
   const s3 = client ?? createClient();
   try {
-    const service = new S3LockService({
+    const service = new S3LockClient({
       bucket: invocation.bucket,
       prefix: invocation.prefix,
       client: s3,
@@ -146,7 +146,7 @@ async function read(context: Context, key: string): Promise<LockReport> {
   return reportOf(lock, objectUrl(service, key), context.service.storeTime());
 }
 
-function unknownKey(service: S3LockService, key: string): CliError {
+function unknownKey(service: S3LockClient, key: string): CliError {
   return new CliError(
     `no lock "${key}": there is no object ${objectUrl(service, key)}. ` +
       'Check the key and --prefix (nestjs-s3-lock list shows the locks under a prefix).',
@@ -160,7 +160,7 @@ function describeCurrent(current: Lock | null): string {
   return `now held by "${current.owner}", token ${current.token}, ETag ${current.etag}`;
 }
 
-function objectUrl(service: S3LockService, key: string): string {
+function objectUrl(service: S3LockClient, key: string): string {
   return `s3://${service.bucket}/${service.prefix}${key}`;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Exit codes of the `nestjs-s3-lock` command, documented in the README ("Operations").
+ * Exit codes of the `nestjs-s3-lock` command, documented in docs/OPERATIONS.md.
  * Scripts may rely on them; never renumber.
  */
 export const ExitCode = {

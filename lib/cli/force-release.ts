@@ -1,6 +1,6 @@
 import { LockLostError } from '../errors/lock-lost.error.js';
 import type { Lock } from '../interfaces/lock.interface.js';
-import type { S3LockService } from '../s3-lock.service.js';
+import type { S3LockClient } from '../core/s3-lock.client.js';
 
 /** What `forceRelease` did. */
 export type ForceReleaseResult =
@@ -20,7 +20,7 @@ export type ForceReleaseResult =
  * The token is kept (a release does not issue one), so the next acquisition still gets a
  * higher token than the dead holder had.
  */
-export async function forceRelease(service: S3LockService, seen: Lock): Promise<ForceReleaseResult> {
+export async function forceRelease(service: S3LockClient, seen: Lock): Promise<ForceReleaseResult> {
   if (seen.owner === null) return { outcome: 'already-released', before: seen };
   try {
     const after = await service.forceRelease(seen);

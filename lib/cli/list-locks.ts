@@ -5,7 +5,7 @@ import type { Lock } from '../interfaces/lock.interface.js';
 import { classifyS3Error } from '../protocol/s3-errors.js';
 import { PROBE_FOLDER } from '../protocol/store-check.js';
 import { messages } from '../s3-lock.messages.js';
-import type { S3LockService } from '../s3-lock.service.js';
+import type { S3LockClient } from '../core/s3-lock.client.js';
 
 /** One object found under the prefix: its lock state, or why it is not a lock document. */
 export type ListedLock =
@@ -34,7 +34,7 @@ export interface ListLocksOptions {
  */
 export async function listLocks(
   client: S3Client,
-  service: S3LockService,
+  service: S3LockClient,
   options: ListLocksOptions = {},
 ): Promise<ListedLocks> {
   const limit = options.limit ?? 10_000;

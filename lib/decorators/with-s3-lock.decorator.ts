@@ -14,11 +14,12 @@ import {
 } from '../s3-lock.internal-constants.js';
 import { messages } from '../s3-lock.messages.js';
 import { copyMethodMetadata } from './copy-method-metadata.js';
+import { processShared } from '../core/process-shared.js';
 
 type WithRunner = { [S3_LOCK_RUNNER_PROPERTY]?: S3LockRunner };
 
-/** The `@WithS3Lock` methods of each class prototype. */
-const decoratedMethods = new WeakMap<object, Set<string | symbol>>();
+/** The `@WithS3Lock` methods of each class prototype (one map per process, whichever build decorated them). */
+const decoratedMethods = processShared('decorated-methods', () => new WeakMap<object, Set<string | symbol>>());
 
 /**
  * Runs the decorated method only while holding the S3 lock `key`: on one replica at a time.

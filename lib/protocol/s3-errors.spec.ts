@@ -32,4 +32,30 @@ describe('classifying S3 answers', () => {
     const retried = Object.assign(new Error('x'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412, attempts: 2 } });
     expect(classifyS3Error(retried)).toMatchObject({ kind: 'precondition', retried: true });
   });
+
+  test('no credentials found and credentials refused are told apart', () => {
+    const missing = classifyS3Error(
+      Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+    );
+    const refused = classifyS3Error(sdkError('InvalidAccessKeyId', 403));
+    expect(missing.kind).toBe('fatal');
+    expect(missing.advice).toMatch(/^No AWS credentials were found: set AWS_ACCESS_KEY_ID/);
+    expect(missing.advice).not.toMatch(/refused/);
+    expect(refused.advice).toMatch(/^The credentials were refused/);
+  });
+
+  test('an answer the SDK could not parse ("UnknownError") is described by its HTTP status', () => {
+    const unparsed = Object.assign(new Error('UnknownError'), { name: 'UnknownError', $metadata: { httpStatusCode: 501 } });
+    expect(classifyS3Error(unparsed)).toMatchObject({ kind: 'fatal', code: 'NotImplemented', detail: 'NotImplemented (HTTP 501)' });
+    const odd = Object.assign(new Error('UnknownError'), { name: 'UnknownError', $metadata: { httpStatusCode: 418 } });
+    expect(classifyS3Error(odd).detail).toBe('HttpError (HTTP 418)');
+    const named = Object.assign(new Error('UnknownError'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    expect(classifyS3Error(named).detail).toBe('AccessDenied (HTTP 403)');
+  });
+
+  test('a store without conditional writes (501) is told how to opt in and what storeCheck: false does', () => {
+    const { advice } = classifyS3Error(sdkError('NotImplemented', 501));
+    expect(advice).toContain("mode: 'write-wait-verify'");
+    expect(advice).toContain('storeCheck: false');
+  });
 });

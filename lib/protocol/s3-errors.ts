@@ -37,7 +37,35 @@ const NETWORK_CODES = new Set([
   'UND_ERR_SOCKET',
 ]);
 
+/** What the AWS SDK calls an error answer it could not parse. */
+const UNKNOWN = 'UnknownError';
+
+/** Names for HTTP statuses whose answer carried no error code. */
+const STATUS_NAMES: Record<number, string> = {
+  400: 'BadRequest',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  409: 'Conflict',
+  412: 'PreconditionFailed',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  501: 'NotImplemented',
+  502: 'BadGateway',
+  503: 'ServiceUnavailable',
+  504: 'GatewayTimeout',
+};
+
 const NETWORK_CODE_IN_TEXT = /\b(E[A-Z]{4,}|UND_ERR_[A-Z_]+)\b/;
+
+/**
+ * What to do about a store without conditional writes (one answering 501 to them, such as
+ * OpenStack Swift's S3 layer): the way out, and what turning the check off would and would not do.
+ */
+export const CONDITIONAL_WRITES_ADVICE =
+  "Use a store that has them (AWS S3, Ceph RGW, MinIO, R2), or opt in to the origin design's weaker protocol " +
+  "with { mode: 'write-wait-verify', wait: 1 } (two workers writing within the same wait window can both run). " +
+  "storeCheck: false skips the startup check, but in the default mode every acquire would then fail the same way.";
 
 /** Classifies an error thrown by `S3Client.send`. */
 export function classifyS3Error(error: unknown): ClassifiedFailure {
@@ -56,8 +84,12 @@ export function classifyS3Error(error: unknown): ClassifiedFailure {
   const networkCode = [e.code, e.cause?.code, NETWORK_CODE_IN_TEXT.exec(message)?.[1]].find(
     (c): c is string => c !== undefined && NETWORK_CODES.has(c),
   );
-  const code = networkCode ?? (e.name && e.name !== 'Error' ? e.name : (e.code ?? 'Error'));
-  const detail = `${code}${status ? ` (HTTP ${status})` : ''}${message && message !== code ? `: ${message}` : ''}`;
+  // The SDK names an error it could not parse (an empty body, e.g. of a HEAD) "UnknownError",
+  // in both name and message: say the HTTP status instead.
+  const named = e.name && e.name !== 'Error' && e.name !== UNKNOWN ? e.name : e.code !== UNKNOWN ? e.code : undefined;
+  const code = networkCode ?? named ?? (status !== undefined ? (STATUS_NAMES[status] ?? 'HttpError') : 'Error');
+  const text = message === UNKNOWN ? '' : message;
+  const detail = `${code}${status ? ` (HTTP ${status})` : ''}${text && text !== code ? `: ${text}` : ''}`;
   const failure = (kind: FailureKind, advice = ''): ClassifiedFailure => ({
     kind,
     status,
@@ -75,7 +107,7 @@ export function classifyS3Error(error: unknown): ClassifiedFailure {
   if (status === 501 || code === 'NotImplemented') {
     return failure(
       'fatal',
-      "The store does not implement a request header the lock needs (conditional writes: If-None-Match / If-Match). Use a store that has them, or opt in to { mode: 'write-wait-verify', wait: 1 }.",
+      `The store does not implement a request header the lock needs (conditional writes: If-None-Match / If-Match). ${CONDITIONAL_WRITES_ADVICE}`,
     );
   }
   if (status === 409 || status === 429 || (status !== undefined && status >= 500)) {
@@ -90,7 +122,14 @@ export function classifyS3Error(error: unknown): ClassifiedFailure {
       'S3 is unreachable: check the endpoint (AWS_ENDPOINT_URL_S3 / S3_ENDPOINT), the network and that the store is running.',
     );
   }
-  if (code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch' || code === 'CredentialsProviderError') {
+  if (code === 'CredentialsProviderError') {
+    return failure(
+      'fatal',
+      'No AWS credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), ' +
+        'run where an instance or task role is available, or pass clientConfig.credentials.',
+    );
+  }
+  if (code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch') {
     return failure(
       'fatal',
       'The credentials were refused: check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the profile or role in use).',
@@ -100,7 +139,7 @@ export function classifyS3Error(error: unknown): ClassifiedFailure {
     return failure(
       'fatal',
       'Access denied: the identity needs s3:GetObject and s3:PutObject on the lock prefix, and s3:ListBucket on the bucket ' +
-        '(without it, AWS answers 403 instead of 404 for a lock that does not exist yet); see the README for the IAM policy. ' +
+        '(without it, AWS answers 403 instead of 404 for a lock that does not exist yet); see the IAM policy in docs/OPERATIONS.md of the package. ' +
         'If expectedBucketOwner is set, the bucket owner must match it.',
     );
   }

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { processShared } from '../core/process-shared.js';
 import { copyMethodMetadata } from '../decorators/copy-method-metadata.js';
 import type { CronSchedule } from './job-schedule.js';
 
@@ -32,7 +33,8 @@ interface ScheduledMark {
   used: boolean;
 }
 
-const marks = new AsyncLocalStorage<ScheduledMark>();
+/** One per process, shared by the CommonJS and the ES module build (see core/process-shared.ts). */
+const marks = processShared('scheduled-marks', () => new AsyncLocalStorage<ScheduledMark>());
 
 /** An entry point installed on an instance, to be removed once the application has bootstrapped. */
 export interface InstalledEntry {

@@ -12,11 +12,12 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { S3LockService, S3LockStoreError } from '../../lib/index.js';
 import { testClient } from '../support/s3-env.js';
 import { MemoryLogger } from '../support/services.js';
+import { onRgwOnly } from '../support/store-kind.js';
 import { cli } from './run-cli.js';
 
 /**
- * The least-privilege policy of the README ("Operations"), as an identity policy for a bucket
- * and the prefix `locks/`. Keep it identical to the README's.
+ * The least-privilege policy of docs/OPERATIONS.md ("IAM policy"), as an identity policy for a bucket
+ * and the prefix `locks/`. Keep it identical to the one there.
  */
 function leastPrivilegePolicy(bucket: string, prefix: string) {
   return {
@@ -64,7 +65,12 @@ function limitedCredentials() {
   return { accessKeyId, secretAccessKey };
 }
 
-describe('the least-privilege IAM policy of the README, on a real S3', () => {
+const rgw = onRgwOnly(
+  'the policy is applied as a bucket policy naming the RGW user arn:aws:iam:::user/limited, whose keys the local RGW ' +
+    'creates (S3_LIMITED_ACCESS_KEY_ID); on AWS, attach the same statements to a role as an identity policy',
+);
+
+rgw.describe('the least-privilege IAM policy of docs/OPERATIONS.md, on a real S3', () => {
   const bucket = `s3-lock-iam-${Date.now()}-${randomBytes(2).toString('hex')}`;
   const prefix = 'locks/';
   const policy = leastPrivilegePolicy(bucket, prefix);

@@ -51,10 +51,74 @@ describe('the package entry points', () => {
     expect(JSON.parse(await runAsUser('module', script))).toEqual(['function', 'function']);
   });
 
-  test('a CommonJS app (Nest 11 style) can require() the package: Node >= 20.19 loads its ESM build', async () => {
+  test('a CommonJS app (Nest 11 style) require()s the CommonJS build, every subpath included', async () => {
     const script =
-      "const lib = require('nestjs-s3-lock');" +
-      'console.log(JSON.stringify([typeof lib.S3LockService, typeof lib.S3LockModule, typeof lib.WithS3Lock]));';
-    expect(JSON.parse(await runAsUser('commonjs', script))).toEqual(['function', 'function', 'function']);
+      "const lib = require('nestjs-s3-lock'); const core = require('nestjs-s3-lock/core');" +
+      "const t = require('nestjs-s3-lock/testing'); const h = require('nestjs-s3-lock/health');" +
+      "console.log(JSON.stringify({ files: ['nestjs-s3-lock', 'nestjs-s3-lock/core', 'nestjs-s3-lock/testing', 'nestjs-s3-lock/health'].map((s) => require.resolve(s).replace(process.cwd(), '.'))," +
+      ' types: [typeof lib.S3LockService, typeof lib.S3LockModule, typeof lib.WithS3Lock, typeof core.S3LockClient, typeof t.InMemoryS3Client, typeof h.S3LockHealthIndicator] }));';
+    expect(JSON.parse(await runAsUser('commonjs', script))).toEqual({
+      files: ['./dist/cjs/index.js', './dist/cjs/core/index.js', './dist/cjs/testing/index.js', './dist/cjs/health/index.js'],
+      types: ['function', 'function', 'function', 'function', 'function', 'function'],
+    });
+  });
+
+  test('an ES module app imports the ES module build', async () => {
+    const script =
+      "console.log(JSON.stringify(['nestjs-s3-lock', 'nestjs-s3-lock/core', 'nestjs-s3-lock/testing', 'nestjs-s3-lock/health']" +
+      ".map((s) => import.meta.resolve(s).replace('file://' + process.cwd(), '.'))));";
+    expect(JSON.parse(await runAsUser('module', script))).toEqual([
+      './dist/index.js',
+      './dist/core/index.js',
+      './dist/testing/index.js',
+      './dist/health/index.js',
+    ]);
+  });
+
+  test('nestjs-s3-lock/core loads no @nestjs module (CommonJS build)', async () => {
+    const script =
+      "const { S3LockClient } = require('nestjs-s3-lock/core');" +
+      "new S3LockClient({ bucket: 'b', client: { send: async () => ({}) } });" +
+      "console.log(JSON.stringify(Object.keys(require.cache).filter((f) => f.includes('@nestjs') || f.includes('rxjs') || f.includes('reflect-metadata'))));";
+    expect(JSON.parse(await runAsUser('commonjs', script))).toEqual([]);
+  });
+});
+
+describe('both builds in one process', () => {
+  // A CommonJS app that also reaches the ES module build (an ESM dependency importing us, say).
+  const script = (body: string) =>
+    "const warnings = []; process.on('warning', (w) => warnings.push({ name: w.name, code: w.code, message: w.message }));" +
+    "const cjs = require('nestjs-s3-lock');" +
+    "import('nestjs-s3-lock').then(async (esm) => {" +
+    "  await import('nestjs-s3-lock/testing'); require('nestjs-s3-lock/core');" +
+    '  await new Promise((resolve) => setImmediate(resolve));' +
+    `  ${body}` +
+    '});';
+
+  test('a process warning, once, says so and names the Nest injection tokens that differ', async () => {
+    const out = JSON.parse(await runAsUser('commonjs', script('console.log(JSON.stringify({ warnings, same: cjs.S3LockService === esm.S3LockService }));')));
+    expect(out.same).toBe(false);
+    expect(out.warnings).toHaveLength(1);
+    expect(out.warnings[0]).toMatchObject({ name: 'NestjsS3LockWarning', code: 'NESTJS_S3_LOCK_DUAL_BUILD' });
+    expect(out.warnings[0].message).toMatch(/Both the CommonJS and the ES module build of nestjs-s3-lock are loaded.*different injection tokens/s);
+  });
+
+  test('errors of one build are instances of the other build\'s classes, and only of the right ones', async () => {
+    const body =
+      "const lock = { key: 'k', owner: 'o', lockTime: new Date(0), expiresAt: new Date(0), token: 1 };" +
+      'const fromCjs = new cjs.AlreadyLockedError(lock); const fromEsm = new esm.LockLostError(lock, null);' +
+      'console.log(JSON.stringify([fromCjs instanceof esm.AlreadyLockedError, fromCjs instanceof esm.S3LockError, fromCjs instanceof esm.LockLostError,' +
+      ' fromEsm instanceof cjs.LockLostError, fromEsm instanceof cjs.S3LockError, fromEsm instanceof cjs.AlreadyLockedError,' +
+      " new Error('x') instanceof esm.S3LockError, fromCjs instanceof Error]));";
+    expect(JSON.parse(await runAsUser('commonjs', script(body)))).toEqual([true, true, false, true, true, false, false, true]);
+  });
+
+  test('one run context: currentS3Lock() of either build sees a run started by the other', async () => {
+    // The run context is entered by the decorator's runner; here through its internal module.
+    const body =
+      "const ctx = await import(require('node:path').resolve('dist/s3-lock.context.js'));" +
+      "const seen = ctx.runInS3LockContext({ token: 7 }, () => [cjs.currentS3Lock()?.token, esm.currentS3Lock()?.token]);" +
+      'console.log(JSON.stringify([...seen, cjs.currentS3Lock() ?? null]));';
+    expect(JSON.parse(await runAsUser('commonjs', script(body)))).toEqual([7, 7, null]);
   });
 });

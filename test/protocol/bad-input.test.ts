@@ -16,7 +16,7 @@ async function expectRefused(argument: string, fn: (s: S3LockService) => Promise
   const error = await fn(service).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(InvalidLockArgumentError);
   expect((error as InvalidLockArgumentError).argument).toBe(argument);
-  expect((error as Error).message).toMatch(/Nothing was written|needs a bucket/);
+  expect((error as Error).message).toMatch(/Nothing was written|need a bucket name/);
   const listed = await client.send(new ListObjectsV2Command({ Bucket: testBucket(), Prefix: prefix }));
   expect(listed.KeyCount ?? 0).toBe(0);
 }
@@ -75,6 +75,18 @@ describe('S3 that cannot be used: a clear, typed error', () => {
     expect((error as S3LockStoreError).statusCode).toBe(403);
     expect((error as Error).message).toMatch(/credentials were refused/);
     expect((error as Error).message).not.toContain('wrong');
+  });
+
+  test('no credentials at all: said as such, not as refused credentials', async () => {
+    // What the AWS SDK's default credential chain rejects with when it finds nothing.
+    const none = () => Promise.reject(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    const client = testClient({ credentials: none });
+    const service = new S3LockService({ bucket: testBucket(), client, prefix: uniquePrefix('nocreds'), logger: new MemoryLogger() });
+    const error = await service.acquire('job').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(S3LockStoreError);
+    expect((error as Error).message).toMatch(/No AWS credentials were found: set AWS_ACCESS_KEY_ID/);
+    expect((error as Error).message).not.toMatch(/refused|UnknownError/);
+    client.destroy();
   });
 
   test('a bucket that does not exist', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { AlreadyLockedError } from '../../lib/index.js';
 import { testClient } from '../support/s3-env.js';
 import { testService } from '../support/services.js';
+import { onRgwOnly } from '../support/store-kind.js';
 
 /**
  * Makes RGW behave like AWS S3 towards `If-Match`: the quoted ETag (RFC 9110) is taken (the
@@ -26,6 +27,10 @@ function awsLikeClient() {
   return { client, sent };
 }
 
+// The AWS-like store is RGW with its If-Match rewritten; on a store that already wants quoted
+// ETags the rewrite would turn them into bare ones it refuses.
+const rgw = onRgwOnly('it imitates a quoted-ETag store by rewriting If-Match into the bare form only RGW takes');
+
 describe('ETag quoting differs between stores: learned, not configured', () => {
   test('RGW (bare ETags only): the form is learned by the store check and every If-Match write succeeds', async () => {
     const { service } = testService('etag-rgw');
@@ -36,7 +41,7 @@ describe('ETag quoting differs between stores: learned, not configured', () => {
     expect((await service.acquire('job', { owner: 'b' })).owner).toBe('b');
   });
 
-  test('an AWS-like store (quoted ETags only): learned on the first If-Match, without a store check', async () => {
+  rgw.test('an AWS-like store (quoted ETags only): learned on the first If-Match, without a store check', async () => {
     const { client, sent } = awsLikeClient();
     const { service } = testService('etag-aws', { client });
     const lock = await service.acquire('job', { owner: 'a', expire: 30 });

@@ -1,8 +1,11 @@
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 
 /**
- * Makes sure the test bucket exists. Fails (never skips) when S3 cannot be reached: every test
- * under test/ needs a real store. Self-contained: jest loads it outside its module mapper.
+ * Makes sure the test bucket exists, and tells the tests which store it is: sets
+ * `S3_STORE_KIND` to `rgw` when the bucket's HEAD answer carries Ceph RGW's `x-rgw-*` headers,
+ * else `other` (unless `S3_STORE_KIND` is set already). Fails (never skips) when S3 cannot be
+ * reached: every test under test/ needs a real store. Self-contained: jest loads it outside its
+ * module mapper.
  */
 export default async function globalSetup(): Promise<void> {
   const endpoint = process.env.S3_ENDPOINT;
@@ -18,6 +21,16 @@ export default async function globalSetup(): Promise<void> {
     region: process.env.AWS_REGION ?? 'us-east-1',
     forcePathStyle: process.env.S3_FORCE_PATH_STYLE !== 'false',
   });
+  let rgw = false;
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      const headers = (result.response as { headers?: Record<string, string> }).headers ?? {};
+      rgw ||= Object.keys(headers).some((name) => name.toLowerCase().startsWith('x-rgw-'));
+      return result;
+    },
+    { step: 'deserialize', name: 'detectRgw' },
+  );
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }));
   } catch (error) {
@@ -26,7 +39,9 @@ export default async function globalSetup(): Promise<void> {
       throw new Error(`Cannot reach the test S3 store at ${endpoint} (bucket ${bucket}): ${String(error)}`);
     }
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
   } finally {
     client.destroy();
   }
+  if (!process.env.S3_STORE_KIND) process.env.S3_STORE_KIND = rgw ? 'rgw' : 'other';
 }

@@ -1,0 +1,283 @@
+import { AlreadyLockedError } from '../errors/already-locked.error.js';
+import type {
+  AcquireOptions,
+  RunExclusiveOptions,
+  RunExclusiveResult,
+} from '../interfaces/acquire-options.interface.js';
+import type { Lock } from '../interfaces/lock.interface.js';
+import type { S3LockLogger, S3LockServiceOptions } from '../interfaces/s3-lock-options.interface.js';
+import type { S3LockLeadership, S3LockLeadershipOptions } from '../interfaces/leadership.interface.js';
+import { Leadership } from '../leadership/leadership.js';
+import { LockProtocol } from '../protocol/lock-protocol.js';
+import { ProcessLocks } from '../protocol/process-locks.js';
+import { objectKeyFor } from '../protocol/validation.js';
+import { S3Store } from '../protocol/s3-store.js';
+import { verifyStore } from '../protocol/store-check.js';
+import { resolveOptions, type ResolvedS3LockOptions } from '../s3-lock.options.js';
+import { processWarningLogger } from './default-logger.js';
+
+/** The locks behind each client, for the Nest runner (internal; not part of the public API). */
+const processLocks = new WeakMap<S3LockClient, ProcessLocks>();
+
+/**
+ * The locks of `client` in this process: the in-process decisions and waiting, over its
+ * protocol (whose requests are counted for `close()`). Internal.
+ */
+export function locksOf(client: S3LockClient): ProcessLocks {
+  return processLocks.get(client)!;
+}
+
+/** Options of `S3LockClient`: the same as those of `S3LockService`. */
+export type S3LockClientOptions = S3LockServiceOptions;
+
+/**
+ * Distributed locks on S3 without Nest: one object per key, taken and released with
+ * conditional writes. Needs only `@aws-sdk/client-s3`; importing `nestjs-s3-lock/core` loads
+ * no `@nestjs/*` module. The Nest `S3LockService` is this class, made injectable.
+ *
+ * Without a `logger` it prints nothing on success and reports warnings (a lost lock, a failed
+ * release) as Node process warnings of type `S3LockWarning`.
+ *
+ * @example
+ * import { S3LockClient } from 'nestjs-s3-lock/core';
+ *
+ * const locks = new S3LockClient({ bucket: 'my-bucket' });
+ * await locks.verifyStore();
+ * const { ran } = await locks.runExclusive('nightly-report', { expire: 600 }, async (lock) => {
+ *   await buildReport(lock.token);
+ * });
+ * await locks.close(); // destroys the S3 client it created (never one you passed)
+ */
+export class S3LockClient {
+  /** The bucket that holds the lock objects. */
+  readonly bucket: string;
+  /** The prefix of every lock object key. */
+  readonly prefix: string;
+  /** The options in force, defaults applied. */
+  protected readonly options: ResolvedS3LockOptions;
+  /** Where this instance's log lines go: `options.logger`, else `defaultLogger()`. */
+  protected readonly logger: S3LockLogger;
+  private readonly store: S3Store;
+  private readonly locks: ProcessLocks;
+  /** The leaderships started with `lead` and not stopped yet. */
+  private readonly leaderships = new Set<S3LockLeadership>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private storeVerified = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: S3LockClientOptions) {
+    this.options = resolveOptions(options);
+    this.bucket = this.options.bucket;
+    this.prefix = this.options.prefix;
+    this.logger = this.options.logger ?? this.defaultLogger();
+    this.store = new S3Store(this.options.client, this.bucket, this.options);
+    const protocol = this.tracked(new LockProtocol(this.store, { ...this.options, logger: this.logger }));
+    this.locks = new ProcessLocks(protocol, () => this.store.clock.now().getTime());
+    processLocks.set(this, this.locks);
+  }
+
+  /**
+   * The logger used when the options give none. Called once, from the constructor, before
+   * subclass fields exist: return a new logger, read no instance state.
+   */
+  protected defaultLogger(): S3LockLogger {
+    return processWarningLogger;
+  }
+
+  /**
+   * Checks that the store is reachable, that the credentials may read and write under the
+   * prefix, and (in `conditional` mode) that it enforces `If-None-Match` and `If-Match`.
+   * Throws `UnsupportedStoreError` or `S3LockStoreError` with what to do.
+   */
+  async verifyStore(): Promise<void> {
+    await this.track(verifyStore(this.store, this.prefix, this.options.mode));
+    // Said once: health indicators call this on every probe.
+    if (this.storeVerified) return;
+    this.storeVerified = true;
+    this.logger.log(
+      `Lock store s3://${this.bucket}/${this.prefix} ready (${this.options.mode === 'conditional' ? 'conditional writes enforced' : 'write-wait-verify mode'}).`,
+    );
+  }
+
+  /**
+   * Acquires the lock `key`.
+   *
+   * Succeeds when the key is free (never locked, released, or expired by the store's clock) or
+   * already held by `options.owner`, which refreshes it. Throws `AlreadyLockedError`, naming
+   * the holder, when another owner holds it: at once, without a request, when that owner is a
+   * call of this instance in this process. With `options.waitForLock`, keeps trying that many
+   * seconds first (see docs/WAITING.md).
+   * @example
+   * // Queue behind a running job for up to 30 s, then give up with AlreadyLockedError.
+   * const lock = await locks.acquire('migrations', { expire: 300, waitForLock: 30 });
+   * @returns the held lock, with its fencing `token`.
+   */
+  acquire(key: string, options?: AcquireOptions): Promise<Lock> {
+    return this.locks.acquire(key, options);
+  }
+
+  /** Like `acquire`, but returns `null` instead of throwing `AlreadyLockedError`. */
+  async tryAcquire(key: string, options?: AcquireOptions): Promise<Lock | null> {
+    try {
+      return await this.acquire(key, options);
+    } catch (error) {
+      if (error instanceof AlreadyLockedError) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Releases a held lock: writes it back with `owner` null and `releaseTime` set, on condition
+   * that it is unchanged since this holder wrote it. If another owner took it over meanwhile,
+   * writes nothing, logs a warning and throws `LockLostError`. Takes only a lock returned by
+   * this instance's `acquire`, `extend` or `release` (use `forceRelease` for any other).
+   * @returns the released state.
+   */
+  release(lock: Lock): Promise<Lock> {
+    return this.locks.release(lock);
+  }
+
+  /**
+   * Frees a lock this caller does not hold: for operators freeing the lock of a dead owner
+   * (the CLI's `release --force`). Still conditional: it writes only if the lock is exactly in
+   * the state `lock` shows (typically just read with `inspect`); if anyone acquired, extended or
+   * released it since, it writes nothing and throws `LockLostError`. The token is kept, so the
+   * next holder still gets a higher one.
+   * @returns the released state.
+   */
+  forceRelease(lock: Lock): Promise<Lock> {
+    this.logger.warn(`Forcing the release of "${lock?.key}", held by "${lock?.owner}" (token ${lock?.token}).`);
+    return this.locks.release(lock, true);
+  }
+
+  /**
+   * Extends a held lock: rewrites it with a fresh `lockTime` (restarting its `expire` window)
+   * and optionally a new `expire`, if still held. Throws `LockLostError` if it was lost.
+   * @returns the extended lock; use it (not the old one) for the next `extend` or `release`.
+   */
+  extend(lock: Lock, expire?: number): Promise<Lock> {
+    return this.locks.extend(lock, expire);
+  }
+
+  /**
+   * The store's current time, estimated from the `Date` headers of its answers (this machine's
+   * clock until the first answer). Lock expiry is judged by the store's clock: compare
+   * `Lock.expiresAt` with this, not with `Date.now()`, on a machine whose clock may be off.
+   */
+  storeTime(): Date {
+    return this.store.clock.now();
+  }
+
+  /** The current state of the lock `key`, or `null` if it has never been written. */
+  inspect(key: string): Promise<Lock | null> {
+    return this.locks.inspect(key);
+  }
+
+  /**
+   * Makes this replica compete for the leadership of `key`: one replica at a time is the leader
+   * (holds the lock `key` and keeps extending it); when it dies, loses S3 or stops, another
+   * takes over (within about `expire` + 2 s after a crash, at once after `stop()`). A leader
+   * learns that it lost the lease (`term.signal` aborts) before any other replica can take it.
+   * `stopWaiting()` and `close()` (and so application shutdown) stop it. See docs/LEADERSHIP.md,
+   * and `@WhileLeader` for the decorator form.
+   *
+   * @example
+   * const leadership = locks.lead('queue-consumer', {
+   *   expire: 15,
+   *   onElected: async ({ token, signal }) => consumer.run({ fencingToken: token, signal }),
+   *   onDeposed: (_term, reason) => logger.warn(`no longer leader: ${reason.message}`),
+   * });
+   * // later: leadership.isLeader, leadership.token; at the end:
+   * await leadership.stop();
+   */
+  lead(key: string, options: S3LockLeadershipOptions = {}): S3LockLeadership {
+    objectKeyFor(this.prefix, key);
+    const leadership: S3LockLeadership = new Leadership(this.locks, key, options, this.logger, () =>
+      this.leaderships.delete(leadership),
+    );
+    this.leaderships.add(leadership);
+    return leadership;
+  }
+
+  /**
+   * Ends every wait for a lock (`waitForLock`; each such call rejects at once, holding no lock)
+   * and stops every leadership (leaders step down and release), now and for later calls. Other
+   * held locks are not touched. Application shutdown calls it first; `close()` calls it too.
+   */
+  async stopWaiting(): Promise<void> {
+    this.locks.close();
+    await Promise.all([...this.leaderships].map((leadership) => leadership.stop()));
+  }
+
+  /**
+   * Acquires `key`, runs `fn`, and releases the lock in `finally`. When another owner holds
+   * the key, `fn` does not run and the result says who holds it. An error of `fn` propagates
+   * unchanged; a failed release is logged and does not mask the outcome of `fn`.
+   */
+  async runExclusive<T>(
+    key: string,
+    options: RunExclusiveOptions | undefined,
+    fn: (lock: Lock) => T | Promise<T>,
+  ): Promise<RunExclusiveResult<T>> {
+    let lock: Lock;
+    try {
+      lock = await this.acquire(key, options);
+    } catch (error) {
+      if (error instanceof AlreadyLockedError) return { ran: false, holder: error.holder };
+      throw error;
+    }
+    try {
+      return { ran: true, result: await fn(lock) };
+    } finally {
+      await this.release(lock).catch((error: unknown) => {
+        this.logger.warn(`Release of "${key}" after the run failed: ${(error as Error).message}`);
+      });
+    }
+  }
+
+  /**
+   * Ends this instance: waits for its requests in flight (a release at shutdown among them),
+   * then destroys the S3 client if the library created it (from `clientConfig` or the
+   * environment). A client passed as `options.client` is never destroyed: its owner does that.
+   * Waits and leaderships end first (see `stopWaiting`); other held locks are not released
+   * (release them first). Idempotent; do not use the instance after.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.drainAndDestroy();
+    return this.closing;
+  }
+
+  private async drainAndDestroy(): Promise<void> {
+    await this.stopWaiting();
+    // Other shutdown hooks of the same phase (Nest calls a module's hooks together) may start
+    // their last requests now: let them begin before waiting for what is in flight.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    if (this.options.ownsClient) this.options.client.destroy();
+  }
+
+  /**
+   * `protocol` with every promise its methods return counted as in flight, so that `close()` also
+   * waits for the requests of callers that use the protocol directly (the Nest runner).
+   */
+  private tracked(protocol: LockProtocol): LockProtocol {
+    return new Proxy(protocol, {
+      get: (target, name, receiver) => {
+        const value: unknown = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const result: unknown = value.apply(target, args);
+          return result instanceof Promise ? this.track(result) : result;
+        };
+      },
+    });
+  }
+
+  /** Counts `work` as in flight until it settles (for `close()`); returns it. */
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    const settled = (): void => void this.inFlight.delete(work);
+    void work.then(settled, settled);
+    return work;
+  }
+}
