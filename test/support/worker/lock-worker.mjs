@@ -102,9 +102,8 @@ async function releaseAfter() {
   const lock = await service.acquire(config.key, options);
   emit('acquired', { token: lock.token, owner: lock.owner });
   await sleep(config.holdMs);
-  const releasingAt = Date.now();
   await service.release(lock);
-  emit('released', { releasingAt, token: lock.token });
+  emit('released', { token: lock.token });
 }
 
 async function lead() {
