@@ -106,7 +106,7 @@ export class S3LockClient {
    * already held by `options.owner`, which refreshes it. Throws `AlreadyLockedError`, naming
    * the holder, when another owner holds it: at once, without a request, when that owner is a
    * call of this instance in this process. With `options.waitForLock`, keeps trying that many
-   * seconds first (see docs/WAITING.md).
+   * seconds first (see docs/DECORATOR.md, "Waiting for a lock").
    * @example
    * // Queue behind a running job for up to 30 s, then give up with AlreadyLockedError.
    * const lock = await locks.acquire('migrations', { expire: 300, waitForLock: 30 });

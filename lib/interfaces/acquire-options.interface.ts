@@ -23,7 +23,7 @@ export interface AcquireOptions {
    * (`acquire` throws `AlreadyLockedError`, `tryAcquire` returns `null`, `runExclusive` does not
    * run). Polls S3 every 125 ms to 1 s (backoff with jitter: a release is noticed within about a
    * second); waits for a holder in this process without polling; several waiters on one key in
-   * one process share one poller. From 0 to 86400. See docs/WAITING.md.
+   * one process share one poller. From 0 to 86400. See docs/DECORATOR.md, "Waiting for a lock".
    * @default 0 (do not wait)
    */
   waitForLock?: number;
