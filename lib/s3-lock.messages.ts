@@ -175,6 +175,10 @@ export const messages = {
   deposed: (key: string, token: number, why: string) =>
     `This replica is no longer the leader of "${key}" (token ${token}): ${why}`,
 
+  leaseRunningOut: (key: string, expire: number) =>
+    `the lease of "${key}" (expire ${expire} s) could not be extended in time: S3 did not answer, ` +
+    'or this process stalled. It steps down before another replica can take over, and competes again.',
+
   leadershipRetry: (key: string, error: unknown) =>
     `Competing for the leadership of "${key}" failed (will try again): ${errorText(error)}`,
 

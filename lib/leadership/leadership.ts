@@ -65,7 +65,12 @@ export class Leadership implements S3LockLeadership {
     this.expire = validInteger(options.expire ?? DEFAULT_LEADER_EXPIRE_SECONDS, 'expire', 2, 2 ** 31 - 1);
     this.stopTimeoutMs = validInteger(options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS, 'stopTimeoutMs', 0, 3_600_000);
     this.signalAll = options.signal ? AbortSignal.any([options.signal, this.stopper.signal]) : this.stopper.signal;
-    this.competing = this.compete().finally(ended);
+    // Like a server, a leadership keeps the process alive until it is stopped.
+    const alive = setInterval(() => undefined, 60_000);
+    this.competing = this.compete().finally(() => {
+      clearInterval(alive);
+      ended();
+    });
   }
 
   /** @inheritdoc */
@@ -135,7 +140,11 @@ export class Leadership implements S3LockLeadership {
       lock,
       startedAt,
       true,
-      { lost: (error) => endTerm(error), warn: (message) => this.logger.warn(message) },
+      {
+        lost: (error) => endTerm(error),
+        warn: (message) => this.logger.warn(message),
+        expiredError: () => new S3LockError(messages.leaseRunningOut(this.key, this.expire)),
+      },
       undefined,
     );
     const term = new Term(this.key, run);

@@ -18,7 +18,8 @@ export function pollDelayMs(poll: number, random: () => number = Math.random): n
 
 /**
  * Waits `ms` milliseconds, or less if `until` settles first. Rejects with the signal's reason
- * (an `AbortError` when it gave none) as soon as `signal` is aborted.
+ * (an `AbortError` when it gave none) as soon as `signal` is aborted. The timer keeps the
+ * process alive: a caller is waiting on it (a script that awaits a wait must not just exit).
  */
 export async function pause(ms: number, signal: AbortSignal | undefined, until?: Promise<unknown>): Promise<void> {
   const cancel = new AbortController();
@@ -26,7 +27,7 @@ export async function pause(ms: number, signal: AbortSignal | undefined, until?:
   try {
     await Promise.race([
       // No timer at all for an endless wait (Node would turn Infinity into 1 ms).
-      Number.isFinite(ms) ? sleep(Math.max(0, ms), undefined, { signal: signals, ref: false }) : aborted(signals),
+      Number.isFinite(ms) ? sleep(Math.max(0, ms), undefined, { signal: signals }) : aborted(signals),
       ...(until ? [until.then(() => undefined, () => undefined)] : []),
     ]);
   } catch (error) {

@@ -28,6 +28,8 @@ export interface RunListener {
   lost(error: Error): void;
   /** A write on the lock failed in a way worth a warning (not a loss). */
   warn(message: string): void;
+  /** The reason the signal gets when the lease runs out unextended, if not the runner's. */
+  expiredError?(): Error;
 }
 
 /** Below this, automatic extensions would only add S3 requests. */
@@ -167,7 +169,9 @@ export class LockedRun implements S3LockRunContext {
     const deadline = writeStartedAt + expire * 1000 - lostSignalMarginMs(expire);
     this.expiryTimer = setTimeout(() => {
       // Not necessarily taken over: the final release stays conditional and may still succeed.
-      if (this.held) this.lose(new S3LockError(messages.expiredWhileRunning(this.current.key, this.current.expire)), true);
+      if (!this.held) return;
+      const error = this.listener.expiredError?.() ?? new S3LockError(messages.expiredWhileRunning(this.current.key, this.current.expire));
+      this.lose(error, true);
     }, Math.max(0, deadline - performance.now()));
     this.expiryTimer.unref();
   }

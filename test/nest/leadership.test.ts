@@ -65,6 +65,10 @@ describe('leadership across three processes', () => {
       const deposed = await nextEvent([cut], 'deposed', cutAt, 10_000);
       const second = await nextEvent(others, 'elected', cutAt, 10_000);
       expect(deposed.event.at).toBeLessThan(second.event.at);
+      expect(deposed.event.reason).toBe(
+        `the lease of "leader" (expire ${EXPIRE} s) could not be extended in time: S3 did not answer, ` +
+          'or this process stalled. It steps down before another replica can take over, and competes again.',
+      );
       expect(second.event.at - cutAt).toBeLessThan(EXPIRE * 1000 + 2000);
       await proxy.restore();
       await sleep(1000);

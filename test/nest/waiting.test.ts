@@ -47,6 +47,20 @@ describe('acquire with waitForLock', () => {
     await service.release(lock);
   }, 30_000);
 
+  test('a script that awaits a wait stays alive until it gets the lock', async () => {
+    const { service, prefix } = testService('wait-script');
+    const held = await service.acquire('job', { expire: 30 });
+    const waiter = startWorker({ mode: 'wait', prefix, key: 'job', expire: 30, waitForLock: 10 });
+    workers.push(waiter);
+    await waiter.next('started');
+    await sleep(1500);
+    await service.release(held);
+    const done = await waiter.next('done');
+    expect(done.acquired).toBe(true);
+    expect(done.token).toBeGreaterThan(held.token);
+    expect(await waiter.exited).toBe(0);
+  }, 30_000);
+
   test('gives up after waitForLock seconds with AlreadyLockedError naming the holder; tryAcquire returns null', async () => {
     const { service, prefix } = testService('wait-give-up');
     const holder = startWorker({ mode: 'hold', prefix, key: 'job', expire: 30 });

@@ -7,6 +7,7 @@
 //       | 'hold'   (acquire once, print it, then hold forever: the test kills it)
 //       | 'take'   (poll acquire every `pollMs` until it succeeds or `timeLimitMs` passes)
 //       | 'release-after' (acquire once, hold `holdMs`, release, print when)
+//       | 'wait'   (one acquire with `waitForLock`, print the outcome)
 //       | 'lead'   (compete for the leadership of `key` until SIGTERM; every term's start and end
 //                   go to the ledger as `acquire`/`release <token> <owner> <ms>` lines)
 //   endpoint, bucket, prefix, key, expire, owner?, holdMs?, cycles?, ledger?, pollMs?,
@@ -106,6 +107,11 @@ async function releaseAfter() {
   emit('released', { token: lock.token });
 }
 
+async function wait() {
+  const lock = await service.acquire(config.key, { ...options, waitForLock: config.waitForLock });
+  emit('done', { acquired: true, token: lock.token, owner: lock.owner });
+}
+
 async function lead() {
   const leadership = service.lead(config.key, {
     expire: config.expire,
@@ -119,15 +125,13 @@ async function lead() {
       });
     },
   });
-  // The library's timers do not keep a process alive (an application's server does).
-  const alive = setInterval(() => undefined, 60_000);
+  // The leadership keeps the process alive until stopped.
   await new Promise((resolve) => process.once('SIGTERM', resolve));
   await leadership.stop();
-  clearInterval(alive);
   emit('stopped');
 }
 
-const run = { cycles, hold, take, 'release-after': releaseAfter, lead }[config.mode];
+const run = { cycles, hold, take, 'release-after': releaseAfter, wait, lead }[config.mode];
 // Node and the SDK take a while to load on a busy machine: tests time from here.
 emit('started');
 run().then(
