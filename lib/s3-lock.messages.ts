@@ -116,8 +116,8 @@ export const messages = {
     `(since ${iso(lock.lockTime)}, expires about ${iso(lock.expiresAt)}).`,
 
   tickAlreadyRun: (method: string, key: string, tick: Date, holder: string | null | undefined) =>
-    `Skipped ${method}: its tick ${tick.toISOString()} (lock "${key}") has already been run` +
-    (holder ? `; "${holder}" holds the lock now.` : '.'),
+    `Skipped ${method}: its tick ${tick.toISOString()} (lock "${key}") was taken by another run` +
+    (holder ? `; "${holder}" holds the lock now.` : ' (it has finished).'),
 
   tickLostRace: (method: string, key: string, tick: Date) =>
     `Skipped ${method}: another replica claimed its tick ${tick.toISOString()} (lock "${key}") a moment earlier.`,

@@ -3,7 +3,7 @@ import type { S3LockEvents, S3LockSkipReason } from 'nestjs-s3-lock';
 import { timeOfDay } from './sample.config.js';
 
 const WHY: Readonly<Record<S3LockSkipReason, string>> = {
-  'tick-claimed': 'this tick already ran',
+  'tick-claimed': 'another run took this tick',
   locked: 'another run holds the lock',
   'shutting-down': 'shutting down',
 };
