@@ -200,9 +200,10 @@ export class S3LockClient {
   }
 
   /**
-   * Ends every wait for a lock (`waitForLock`; each such call rejects at once, holding no lock)
-   * and stops every leadership (leaders step down and release), now and for later calls. Other
-   * held locks are not touched. Application shutdown calls it first; `close()` calls it too.
+   * Ends every wait for a lock in progress (`waitForLock`; each such call rejects at once,
+   * holding no lock) and stops every leadership (leaders step down and release). Other held
+   * locks are not touched, and later calls may wait again. Application shutdown calls it first;
+   * `close()` calls it too.
    */
   async stopWaiting(): Promise<void> {
     this.locks.close();

@@ -25,11 +25,12 @@ import { pause, pollDelayMs, WaitingLine } from './waiting.js';
 export class ProcessLocks {
   private readonly holds = new LocalHolds();
   private readonly line = new WaitingLine();
-  private readonly closer = new AbortController();
+  /** Aborted by `close()`: the waits in progress end. Replaced then, so later calls may wait. */
+  private closer = new AbortController();
+  /** The reasons `close()` gave, to tell a wait that shutdown ended. */
+  private readonly closeReasons = new WeakSet<object>();
   /** When the write that took each lock started (local monotonic ms). */
   private readonly startedAt = new WeakMap<Lock, number>();
-  /** Aborted by `close()`: every wait ends. */
-  private readonly closing = this.closer.signal;
 
   constructor(
     private readonly protocol: LockProtocol,
@@ -50,7 +51,8 @@ export class ProcessLocks {
     const { waitForLock: _seconds, signal: callSignal, ...rest } = options;
     const protocolOptions: AcquireOptions = callSignal ? { ...rest, signal: callSignal } : rest;
     if (waitMs === 0) return this.attempt(key, protocolOptions, tick);
-    const signal = callSignal ? AbortSignal.any([callSignal, this.closing]) : this.closing;
+    const closing = this.closer.signal;
+    const signal = callSignal ? AbortSignal.any([callSignal, closing]) : closing;
     const deadline = performance.now() + waitMs;
     try {
       signal.throwIfAborted();
@@ -76,11 +78,14 @@ export class ProcessLocks {
   }
 
   /**
-   * Ends every wait, now and later (application shutdown): each rejects at once, holding no
-   * lock. Held locks are not touched.
+   * Ends every wait in progress (application shutdown, `close()`): each rejects at once,
+   * holding no lock. Held locks are not touched; a later call may wait again.
    */
-  close(): void {
-    if (!this.closing.aborted) this.closer.abort(new Error('the application is shutting down'));
+  close(reason: Error = new Error('the application is shutting down')): void {
+    const inProgress = this.closer;
+    this.closer = new AbortController();
+    this.closeReasons.add(reason);
+    inProgress.abort(reason);
   }
 
   /** Whether this process still holds `lock` and can trust its lease without asking S3. */
@@ -88,9 +93,9 @@ export class ProcessLocks {
     return this.holds.trusts(lock);
   }
 
-  /** Whether `error` is the end of a wait that shutdown (`closing`) caused. */
+  /** Whether `error` is the end of a wait that `close()` (shutdown) caused. */
   endedByShutdown(error: unknown): boolean {
-    return this.closing.aborted && error instanceof S3LockError && error.cause === this.closing.reason;
+    return error instanceof S3LockError && typeof error.cause === 'object' && error.cause !== null && this.closeReasons.has(error.cause);
   }
 
   /** Extends a held lock (see `LockProtocol.extend`) and keeps this process's view of it. */

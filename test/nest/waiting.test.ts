@@ -93,6 +93,23 @@ describe('acquire with waitForLock', () => {
     expect((await service.inspect('job'))!.owner).toBe((await holder.next('acquired')).owner);
   }, 30_000);
 
+  test('stopWaiting() (shutdown, close()) ends the waits in progress; later calls may wait again', async () => {
+    const { service, prefix } = testService('wait-stop');
+    const holder = startWorker({ mode: 'hold', prefix, key: 'job', expire: 30 });
+    workers.push(holder);
+    await holder.next('acquired');
+    const waiting = service.acquire('job', { waitForLock: 20 }).catch((e: unknown) => e);
+    await sleep(500);
+    const stoppedAt = performance.now();
+    await service.stopWaiting();
+    const error = (await waiting) as S3LockError;
+    expect(performance.now() - stoppedAt).toBeLessThan(300);
+    expect(error.message).toBe('Stopped waiting for lock "job": the application is shutting down. No lock was taken.');
+    const startedAt = performance.now();
+    expect(await service.tryAcquire('job', { waitForLock: 0.5 })).toBeNull();
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(500);
+  }, 30_000);
+
   test('waiters in one process share one poller: ten waiters cost the requests of one', async () => {
     const counting = countingClient();
     const { service, prefix } = testService('wait-shared', { client: counting.client });
