@@ -9,13 +9,29 @@ export const messages = {
     `Lock "${lock.key}" is held by "${lock.owner}" since ${iso(lock.lockTime)} ` +
     `(expires about ${iso(lock.expiresAt)} by the store's clock, token ${lock.token}).`,
 
+  lostRace: (current: Lock, attempts: number) =>
+    `Lock "${current.key}" was taken by other writers first, ${attempts} times in a row ` +
+    `(each write of this call lost to theirs); they have released it since ` +
+    `(${current.owner === null ? 'it is free now' : `"${current.owner}" held it until ${iso(current.expiresAt)}`}). ` +
+    'This call does not hold the lock. Retry if you still need it.',
+
+  acquireAborted: (key: string, reason: unknown, written: 'no' | 'released' | 'failed') =>
+    `Acquiring lock "${key}" was aborted (${reason instanceof Error ? reason.message : String(reason)}): ` +
+    (written === 'no'
+      ? 'this call holds no lock.'
+      : written === 'released'
+        ? 'the lock this call had just written was released again; this call holds no lock.'
+        : 'the lock this call had just written could not be released; it expires after its `expire` seconds.'),
+
   lockLost: (lock: Lock, current: Lock | null) =>
     `Lock "${lock.key}" is no longer held by "${lock.owner}" (token ${lock.token}): ` +
     (current === null
       ? 'its object is gone. '
       : current.owner === null
         ? 'it was released by someone else. '
-        : `it is now held by "${current.owner}" (token ${current.token}). `) +
+        : current.token === 0
+          ? `it was overwritten by another tool (the origin design's writer, no fencing token), now held by "${current.owner}". `
+          : `it is now held by "${current.owner}" (token ${current.token}). `) +
     'Nothing was written. If this happens in normal runs, raise `expire` or extend the lock while working.',
 
   corruptLock: (key: string, objectKey: string, reason: string) =>
@@ -26,6 +42,10 @@ export const messages = {
 
   invalidOption: (name: string, expected: string, value: unknown) =>
     `Invalid ${name}: expected ${expected}, got ${describe(value)}. Nothing was written.`,
+
+  unreadableName: (name: string, unreadable: string, quoted: string) =>
+    `Invalid ${name}: it contains ${unreadable}, which a person cannot read correctly ` +
+    `(${quoted}); use visible characters only. Nothing was written.`,
 
   missingBucket: (value: unknown) =>
     `S3LockModule, S3LockService and S3LockClient need a bucket name: got ${describe(value)}. ` +
@@ -167,9 +187,6 @@ export const messages = {
   conflict: () => 'This operation is already running. Try again later.',
 
   // Waiting for a lock and leadership (lib/protocol/process-locks.ts, lib/leadership/).
-  waitAborted: (key: string, reason: unknown) =>
-    `Stopped waiting for lock "${key}": ${errorText(reason)}. No lock was taken.`,
-
   elected: (key: string, token: number) => `This replica is now the leader of "${key}" (token ${token}).`,
 
   deposed: (key: string, token: number, why: string) =>

@@ -1,4 +1,11 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { S3LockClient } from './core/s3-lock.client.js';
 import type { Lock } from './interfaces/lock.interface.js';
 import type { S3LockLogger, S3LockServiceOptions } from './interfaces/s3-lock-options.interface.js';
@@ -42,11 +49,13 @@ export class S3LockService extends S3LockClient implements OnModuleInit, BeforeA
   }
 
   /**
-   * First step of shutdown: ends every wait for a lock and stops every leadership (see
-   * `stopWaiting`), before the runs still going are released.
+   * First step of shutdown: ends the waits of every acquisition still in progress (each
+   * rejects with `AcquireAbortedError`, after releasing a lock it had just written), so they
+   * neither start a run nor hold up the shutdown, and stops every leadership (see
+   * `stopWaiting`). Releases and extensions go on.
    */
   beforeApplicationShutdown(): Promise<void> {
-    return this.stopWaiting();
+    return this.stopWaiting(new Error('the application is shutting down'));
   }
 
   /**

@@ -12,7 +12,7 @@ import { LockProtocol } from '../protocol/lock-protocol.js';
 import { ProcessLocks } from '../protocol/process-locks.js';
 import { objectKeyFor } from '../protocol/validation.js';
 import { S3Store } from '../protocol/s3-store.js';
-import { verifyStore } from '../protocol/store-check.js';
+import { probeStore, verifyStore } from '../protocol/store-check.js';
 import { resolveOptions, type ResolvedS3LockOptions } from '../s3-lock.options.js';
 import { processWarningLogger } from './default-logger.js';
 
@@ -63,7 +63,13 @@ export class S3LockClient {
   private readonly leaderships = new Set<S3LockLeadership>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private storeVerified = false;
+  private storeVerifiedAtMs: number | undefined;
   private closing: Promise<void> | undefined;
+  /**
+   * Aborted by `close()` (and at application shutdown): ends the waits of the acquisitions in
+   * progress then. Replaced once aborted, so that a later call is not refused.
+   */
+  private stopping = new AbortController();
 
   constructor(options: S3LockClientOptions) {
     this.options = resolveOptions(options);
@@ -71,8 +77,14 @@ export class S3LockClient {
     this.prefix = this.options.prefix;
     this.logger = this.options.logger ?? this.defaultLogger();
     this.store = new S3Store(this.options.client, this.bucket, this.options);
-    const protocol = this.tracked(new LockProtocol(this.store, { ...this.options, logger: this.logger }));
-    this.locks = new ProcessLocks(protocol, () => this.store.clock.now().getTime());
+    const protocol = this.tracked(
+      new LockProtocol(this.store, { ...this.options, logger: this.logger, shutdownSignal: () => this.stopping.signal }),
+    );
+    this.locks = new ProcessLocks(protocol, () => this.store.clock.now().getTime(), (reason) => {
+      const inProgress = this.stopping;
+      this.stopping = new AbortController();
+      inProgress.abort(reason);
+    });
     processLocks.set(this, this.locks);
   }
 
@@ -91,7 +103,8 @@ export class S3LockClient {
    */
   async verifyStore(): Promise<void> {
     await this.track(verifyStore(this.store, this.prefix, this.options.mode));
-    // Said once: health indicators call this on every probe.
+    this.storeVerifiedAtMs = performance.now();
+    // Said once: health indicators call this periodically.
     if (this.storeVerified) return;
     this.storeVerified = true;
     this.logger.log(
@@ -100,13 +113,30 @@ export class S3LockClient {
   }
 
   /**
+   * The cheap check of the store, for health probes: one GET of a probe key that does not
+   * exist (a 404 is the healthy answer). Proves the store answers and the credentials may read
+   * under the prefix; not that conditional writes are enforced (that is `verifyStore`).
+   */
+  async probeStore(): Promise<void> {
+    await this.track(probeStore(this.store, this.prefix));
+  }
+
+  /** Milliseconds since `verifyStore()` last succeeded on this instance, or `undefined` if it never did. */
+  msSinceStoreVerified(): number | undefined {
+    return this.storeVerifiedAtMs === undefined ? undefined : performance.now() - this.storeVerifiedAtMs;
+  }
+
+  /**
    * Acquires the lock `key`.
    *
    * Succeeds when the key is free (never locked, released, or expired by the store's clock) or
    * already held by `options.owner`, which refreshes it. Throws `AlreadyLockedError`, naming
-   * the holder, when another owner holds it: at once, without a request, when that owner is a
-   * call of this instance in this process. With `options.waitForLock`, keeps trying that many
-   * seconds first (see docs/DECORATOR.md, "Waiting for a lock").
+   * the holder, when another owner holds it (at once, without a request, when that owner is a
+   * call of this instance in this process) or other writers won every attempt of this call
+   * (`holder` is then `UNKNOWN_HOLDER` if they have released it since), and
+   * `AcquireAbortedError` when `options.signal`, `close()` or the application's shutdown
+   * ended one of its waits. With `options.waitForLock`, keeps trying that many seconds first
+   * (see docs/DECORATOR.md, "Waiting for a lock").
    * @example
    * // Queue behind a running job for up to 30 s, then give up with AlreadyLockedError.
    * const lock = await locks.acquire('migrations', { expire: 300, waitForLock: 30 });
@@ -200,13 +230,13 @@ export class S3LockClient {
   }
 
   /**
-   * Ends every wait for a lock in progress (`waitForLock`; each such call rejects at once,
-   * holding no lock) and stops every leadership (leaders step down and release). Other held
+   * Ends the waits of every acquisition in progress (`waitForLock` among them; see
+   * `abortAcquisitions`) and stops every leadership (leaders step down and release). Other held
    * locks are not touched, and later calls may wait again. Application shutdown calls it first;
    * `close()` calls it too.
    */
-  async stopWaiting(): Promise<void> {
-    this.locks.close();
+  async stopWaiting(reason: Error = new Error('waiting was stopped')): Promise<void> {
+    this.abortAcquisitions(reason);
     await Promise.all([...this.leaderships].map((leadership) => leadership.stop()));
   }
 
@@ -237,19 +267,31 @@ export class S3LockClient {
   }
 
   /**
-   * Ends this instance: waits for its requests in flight (a release at shutdown among them),
+   * Ends this instance: ends the waits of acquisitions in progress (`AcquireAbortedError`),
+   * waits for its requests in flight (a release at shutdown among them),
    * then destroys the S3 client if the library created it (from `clientConfig` or the
    * environment). A client passed as `options.client` is never destroyed: its owner does that.
    * Waits and leaderships end first (see `stopWaiting`); other held locks are not released
    * (release them first). Idempotent; do not use the instance after.
    */
   close(): Promise<void> {
+    this.abortAcquisitions(new Error('the lock client is closing'));
     this.closing ??= this.drainAndDestroy();
     return this.closing;
   }
 
+  /**
+   * Ends the waits of every acquisition in progress (for the lock with `waitForLock`, for the
+   * store's clock, the `wait` confirmation, a backoff): each rejects with `AcquireAbortedError`
+   * carrying `reason`, after releasing a lock it had just written. Later calls are not affected,
+   * nor are releases and extensions. `close()` does this first.
+   */
+  protected abortAcquisitions(reason: Error): void {
+    this.locks.close(reason);
+  }
+
   private async drainAndDestroy(): Promise<void> {
-    await this.stopWaiting();
+    await this.stopWaiting(new Error('the lock client is closing'));
     // Other shutdown hooks of the same phase (Nest calls a module's hooks together) may start
     // their last requests now: let them begin before waiting for what is in flight.
     await new Promise((resolve) => setImmediate(resolve));

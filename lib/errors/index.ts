@@ -1,3 +1,4 @@
+export * from './acquire-aborted.error.js';
 export * from './already-locked.error.js';
 export * from './corrupt-lock.error.js';
 export * from './invalid-lock-argument.error.js';

@@ -11,21 +11,32 @@ export interface S3LockHealthCheckOptions {
   timeout?: number;
   /**
    * Milliseconds during which an `up` result is reused instead of checking the store again
-   * (a `down` result never is: the next call checks again). Each check writes and deletes a
-   * probe object (seven S3 requests); with a probe every few seconds, a cache of 30 000 or
-   * more keeps the cost down. `0` checks every time.
+   * (a `down` result never is: the next call checks again). `0` checks every time (one GET).
    * @default 0
    */
   cacheFor?: number;
+  /**
+   * Milliseconds after which a probe runs the full store check again (the one of startup,
+   * `S3LockService.verifyStore()`: seven requests, four of them PUTs, on a probe object of its
+   * own) instead of one GET. Counted from the last full check that passed in this process
+   * (the startup check included); until one passes, every probe runs it.
+   * @default 3600000 (one hour)
+   */
+  fullCheckEvery?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_FULL_CHECK_EVERY_MS = 3_600_000;
 
 /**
- * A `@nestjs/terminus` health indicator for the lock store: `up` when S3 is reachable, the
- * credentials may write under the prefix, and the store still enforces conditional writes
- * (the same check as at startup, `S3LockService.verifyStore()`, on a probe object of its own);
- * `down` with the reason otherwise.
+ * A `@nestjs/terminus` health indicator for the lock store: `up` when S3 answers and the
+ * credentials may read under the prefix, `down` with the reason otherwise.
+ *
+ * A probe costs one GET (of a probe key that does not exist: a 404 is healthy). Once every
+ * `fullCheckEvery` (one hour by default, counted from the startup check), and on every probe
+ * until one has passed, it runs the full check instead (`S3LockService.verifyStore()`: the
+ * credentials may write, the store still enforces conditional writes). Probes never overlap:
+ * a call made while one is still running (one that timed out included) waits for that one.
  *
  * Import it from `nestjs-s3-lock/health` (it needs `@nestjs/terminus` 11 or later, an optional
  * peer dependency), provide it beside `TerminusModule` and `S3LockModule`.
@@ -57,6 +68,8 @@ const DEFAULT_TIMEOUT_MS = 5000;
 @Injectable()
 export class S3LockHealthIndicator {
   private cached: { key: string; at: number; result: HealthIndicatorResult } | undefined;
+  /** The probe in progress: later calls join it rather than start another. */
+  private running: Promise<void> | undefined;
 
   constructor(
     protected readonly locks: S3LockService,
@@ -76,13 +89,20 @@ export class S3LockHealthIndicator {
     if (this.cached && this.cached.key === key && Date.now() - this.cached.at < cacheFor) {
       return this.cached.result as HealthIndicatorResult<Key>;
     }
-    const result = await this.check(key, options.timeout ?? DEFAULT_TIMEOUT_MS);
+    const result = await this.check(key, options.timeout ?? DEFAULT_TIMEOUT_MS, options.fullCheckEvery ?? DEFAULT_FULL_CHECK_EVERY_MS);
     this.cached = result[key].status === 'up' ? { key, at: Date.now(), result } : undefined;
     return result;
   }
 
-  /** Runs the store check once and turns its outcome into a result. */
-  protected async check<Key extends string>(key: Key, timeoutMs: number): Promise<HealthIndicatorResult<Key>> {
+  /**
+   * Probes the store (or joins the probe in progress) and turns its outcome into a result; a
+   * probe still running after `timeoutMs` is `down` and goes on in the background.
+   */
+  protected async check<Key extends string>(
+    key: Key,
+    timeoutMs: number,
+    fullCheckEveryMs = DEFAULT_FULL_CHECK_EVERY_MS,
+  ): Promise<HealthIndicatorResult<Key>> {
     const indicator = this.healthIndicatorService.check(key);
     const where = { bucket: this.locks.bucket, prefix: this.locks.prefix };
     let timer: NodeJS.Timeout | undefined;
@@ -93,7 +113,10 @@ export class S3LockHealthIndicator {
       );
     });
     try {
-      await Promise.race([this.locks.verifyStore(), timedOut]);
+      this.running ??= this.probe(fullCheckEveryMs).finally(() => {
+        this.running = undefined;
+      });
+      await Promise.race([this.running, timedOut]);
       return indicator.up(where);
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
@@ -101,5 +124,12 @@ export class S3LockHealthIndicator {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** One GET, or the full store check when none passed within `fullCheckEveryMs`. */
+  private async probe(fullCheckEveryMs: number): Promise<void> {
+    const since = this.locks.msSinceStoreVerified();
+    if (since === undefined || since >= fullCheckEveryMs) await this.locks.verifyStore();
+    else await this.locks.probeStore();
   }
 }

@@ -28,9 +28,11 @@ export interface AcquireOptions {
    */
   waitForLock?: number;
   /**
-   * Ends a wait (`waitForLock`) early: the call then rejects at once with an error whose
-   * `cause` is the signal's reason, holding no lock. Shutting the application down (or
-   * `S3LockService.beforeApplicationShutdown()`) ends every wait the same way.
+   * Ends the call's waits early: the wait for the lock (`waitForLock`), the wait for the
+   * store's clock after another tool wrote the lock, the `wait` confirmation, and the backoff
+   * after a failed write. An aborted call rejects with `AcquireAbortedError` at once, after
+   * releasing a lock it had just written. The service's own signal, aborted when the
+   * application shuts down (or by `close()` / `stopWaiting()`), does the same for every call.
    */
   signal?: AbortSignal;
 }

@@ -11,7 +11,10 @@ export interface Lock {
   readonly owner: string | null;
   /** Seconds after its last write at which the lock counts as abandoned. */
   readonly expire: number;
-  /** When the lock was last acquired or extended, by the writer's estimate of the store's clock. */
+  /**
+   * When the lock was last acquired or extended, by the writer's estimate of the store's clock:
+   * the late end of it, so never earlier than the store's time when the write was sent.
+   */
   readonly lockTime: Date;
   /** When the lock was released, or `null` while it is held. */
   readonly releaseTime: Date | null;
@@ -19,7 +22,8 @@ export interface Lock {
    * The fencing token of the acquisition that produced this state: an integer that strictly
    * increases with every acquisition of the key. Pass it to the resource you protect and have
    * the resource reject writes carrying a token lower than one it has seen. `0` when the
-   * document was written by another tool that does not keep tokens.
+   * document was written by another tool that does not keep tokens, or is a `forceRelease` of
+   * such a document (the next acquisition still gets a token above every earlier one).
    */
   readonly token: number;
   /**
@@ -30,7 +34,8 @@ export interface Lock {
   readonly etag: string;
   /**
    * When the lock stops protecting its holder unless extended: the store's time of the last
-   * write plus `expire`. An estimate to within about a second.
+   * write plus `expire`, estimated from the early side (never later than the real deadline by
+   * the store's clock, up to about a second earlier).
    */
   readonly expiresAt: Date;
 }

@@ -1,3 +1,4 @@
+import { AcquireAbortedError } from '../errors/acquire-aborted.error.js';
 import { S3LockError } from '../errors/s3-lock.error.js';
 import type {
   S3LockLeaderTerm,
@@ -120,7 +121,9 @@ export class Leadership implements S3LockLeadership {
         lock = await this.locks.acquireWithin(this.key, { expire: this.expire, signal }, Infinity);
         failures = 0;
       } catch (error) {
-        if (signal.aborted || this.locks.endedByShutdown(error)) return;
+        if (signal.aborted) return;
+        // The waits in progress were ended (`stopWaiting`, shutdown): that stops this one too, next.
+        if (error instanceof AcquireAbortedError) continue;
         // S3 unreachable, or a store error: keep competing, a little slower each time.
         this.logger.warn(messages.leadershipRetry(this.key, error));
         await pause(pollDelayMs(++failures + 2), signal).catch(() => undefined);

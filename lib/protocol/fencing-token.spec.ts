@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { mayIssueOverForeign, nextToken, TOKEN_STEPS_PER_SECOND } from './fencing-token.js';
+import { mayIssueOverForeign, MAX_INCREASABLE_TOKEN, nextToken, TOKEN_STEPS_PER_SECOND, tokenKnown, tokenProblem, UNKNOWN_TOKEN } from './fencing-token.js';
 
 describe('fencing tokens', () => {
   const second = 1_795_000_000;
@@ -21,5 +21,21 @@ describe('fencing tokens', () => {
 
   test('stay safe integers for centuries', () => {
     expect(Number.isSafeInteger(nextToken(undefined, Date.UTC(2250, 0, 1) / 1000))).toBe(true);
+  });
+
+  test('token 0 (a forced release of a foreign state) counts as unknown: the next token is the clock base', () => {
+    expect(tokenKnown(UNKNOWN_TOKEN)).toBe(false);
+    expect(tokenKnown(undefined)).toBe(false);
+    expect(tokenKnown(1)).toBe(true);
+    expect(nextToken(UNKNOWN_TOKEN, second)).toBe(second * TOKEN_STEPS_PER_SECOND);
+  });
+
+  test('no token is issued after one whose successor would not be a safe integer', () => {
+    expect(MAX_INCREASABLE_TOKEN).toBe(2 ** 53 - 2);
+    expect(tokenProblem(undefined)).toBeNull();
+    expect(tokenProblem(MAX_INCREASABLE_TOKEN)).toBeNull();
+    expect(Number.isSafeInteger(nextToken(MAX_INCREASABLE_TOKEN, second))).toBe(true);
+    expect(tokenProblem(Number.MAX_SAFE_INTEGER)).toMatch(/too large to be increased as a safe integer/);
+    expect(tokenProblem(2 ** 60)).toMatch(/too large/);
   });
 });

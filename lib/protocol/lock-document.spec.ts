@@ -44,5 +44,9 @@ describe('the lock document (the origin design format)', () => {
     expect(decodeMetadata({})).toBeNull();
     expect(decodeMetadata({ ...encodeMetadata(meta), 's3lock-version': '2' })).toBeNull();
     expect(decodeMetadata({ ...encodeMetadata(meta), 's3lock-token': 'x' })).toBeNull();
+    expect(decodeMetadata({ ...encodeMetadata(meta), 's3lock-token': '-1' })).toBeNull();
+    // A token too large for a safe integer is kept, so that the protocol refuses it rather
+    // than forget it and issue lower tokens after it.
+    expect(decodeMetadata({ ...encodeMetadata(meta), 's3lock-token': '9007199254740993' })?.token).toBe(2 ** 53);
   });
 });

@@ -110,13 +110,17 @@ export function encodeMetadata(meta: LockMetadata): Record<string, string> {
 
 /**
  * Reads our metadata back; `null` when the object was last written by another tool (the
- * origin design's Python writer keeps no metadata) or by an unknown protocol version.
+ * origin design's Python writer keeps no metadata), by an unknown protocol version, or carries
+ * no token in decimal digits. The token may be above 2^53 (hand-placed): see `tokenProblem`.
  */
 export function decodeMetadata(metadata: Record<string, string> | undefined): LockMetadata | null {
   if (!metadata || metadata[META_VERSION] !== PROTOCOL_VERSION) return null;
-  const token = Number(metadata[META_TOKEN]);
+  const raw = metadata[META_TOKEN];
   const writeId = metadata[META_WRITE];
-  if (!Number.isSafeInteger(token) || token < 0 || !writeId) return null;
+  // A token too large to be a safe integer is kept (as the nearest number): the protocol
+  // refuses it as corrupt rather than forget it and issue lower tokens after it.
+  if (raw === undefined || !/^\d+$/.test(raw) || !writeId) return null;
+  const token = Number(raw);
   const ticks = metadata[META_TICKS];
   return ticks ? { token, writeId, ticks } : { token, writeId };
 }

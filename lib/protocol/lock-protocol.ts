@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AcquireAbortedError } from '../errors/acquire-aborted.error.js';
 import { AlreadyLockedError } from '../errors/already-locked.error.js';
 import { CorruptLockError } from '../errors/corrupt-lock.error.js';
 import { InvalidLockArgumentError } from '../errors/invalid-lock-argument.error.js';
@@ -9,7 +10,7 @@ import type { Lock } from '../interfaces/lock.interface.js';
 import type { S3LockLogger, S3LockMode } from '../interfaces/s3-lock-options.interface.js';
 import { messages } from '../s3-lock.messages.js';
 import { backoff } from './backoff.js';
-import { mayIssueOverForeign, nextToken } from './fencing-token.js';
+import { mayIssueOverForeign, nextToken, tokenKnown, tokenProblem } from './fencing-token.js';
 import {
   decodeDocument,
   decodeMetadata,
@@ -42,6 +43,11 @@ export interface LockProtocolSettings {
   mode: S3LockMode;
   maxAttempts: number;
   logger: S3LockLogger;
+  /**
+   * The signal aborted when the client closes or the application shuts down: it ends the
+   * waits of the acquisitions in progress then. Asked for at each acquisition.
+   */
+  shutdownSignal?: () => AbortSignal;
 }
 
 /** A lock object as read, decoded. */
@@ -119,23 +125,32 @@ export class LockProtocol {
     if (this.settings.mode === 'write-wait-verify' && wait <= 0) {
       throw new InvalidLockArgumentError('wait', messages.writeWaitVerifyNeedsWait());
     }
+    const signal = this.signalFor(options.signal);
     const writeId = randomId();
-    const lock =
-      (this.settings.mode === 'conditional'
-        ? await this.acquireAsRepeatHolder(key, objectKey, owner, expire, writeId, tick)
-        : null) ?? (await this.acquireByReading(key, objectKey, owner, expire, writeId, tick));
-    if (wait > 0) await this.confirm(lock, objectKey, writeId, wait);
-    return lock;
+    try {
+      signal?.throwIfAborted();
+      const lock =
+        (this.settings.mode === 'conditional'
+          ? await this.acquireAsRepeatHolder(key, objectKey, owner, expire, writeId, tick)
+          : null) ?? (await this.acquireByReading(key, objectKey, owner, expire, writeId, tick, signal));
+      if (wait > 0) await this.confirm(lock, objectKey, writeId, wait, signal);
+      return lock;
+    } catch (error) {
+      // `sleep` rejects with an AbortError (a DOMException, not always an `Error` of this realm).
+      throw signal?.aborted && (error === signal.reason || (error as { name?: unknown } | null)?.name === 'AbortError')
+        ? new AcquireAbortedError(key, signal.reason, 'no')
+        : error;
+    }
   }
 
   /** Extends a held lock: rewrites it with a fresh `lock_time` and `expire`, if still ours. */
   async extend(lock: Lock, expire?: number): Promise<Lock> {
     const held = this.heldLock(lock, 'extend');
     const newExpire = expire === undefined ? held.expire : validExpire(expire);
-    const startedAt = this.store.clock.now();
+    const startedAt = this.store.clock.earliest();
     return this.rewrite(held, {
       operation: 'extend',
-      doc: { expire: newExpire, lock_time: formatTime(startedAt), release_time: null, owner: held.owner },
+      doc: { expire: newExpire, lock_time: formatTime(this.store.clock.latest()), release_time: null, owner: held.owner },
       lockTime: startedAt,
       ticks: this.claimsOf.get(held),
     });
@@ -156,7 +171,7 @@ export class LockProtocol {
       doc: {
         expire: held.expire,
         lock_time: formatTime(held.lockTime),
-        release_time: formatTime(this.store.clock.now()),
+        release_time: formatTime(this.store.clock.latest()),
         owner: null,
       },
       lockTime: held.lockTime,
@@ -178,13 +193,15 @@ export class LockProtocol {
     tick: TickClaim | undefined,
   ): Promise<Lock | null> {
     const last = this.written.get(objectKey);
-    if (!last || (last.owner !== null && last.owner !== owner)) return null;
+    // A state whose token is not known (a forced release of another tool's document) must be
+    // read, so that the next token waits for the store's clock (see acquireByReading).
+    if (!last || !tokenKnown(last.token) || tokenProblem(last.token) || (last.owner !== null && last.owner !== owner)) return null;
     const claims = decodeClaims(last.ticks);
     // This process wrote the newest claim itself: no request needed to know the tick was run.
     if (tick && isClaimed(claims, tick)) throw new TickClaimedError(key, tick, 'already-run', null);
     const ticks = encodeClaims(tick ? withClaim(claims, tick) : claims);
-    const startedAt = this.store.clock.now();
-    const doc = this.heldDocument(owner, expire, startedAt);
+    const startedAt = this.store.clock.earliest();
+    const doc = this.heldDocument(owner, expire);
     const token = last.token + 1;
     const result = await this.store.replace(objectKey, last.etag, encodeDocument(doc), encodeMetadata({ token, writeId, ticks }));
     if (result.outcome === 'written') return this.remember(key, objectKey, doc, token, result.etag, startedAt, ticks);
@@ -200,9 +217,13 @@ export class LockProtocol {
     expire: number,
     writeId: string,
     tick: TickClaim | undefined,
+    signal: AbortSignal | undefined,
   ): Promise<Lock> {
     let clockWaits = 0;
     let last = 'no answer';
+    let lostRace = false;
+    /** The ETag the last write was conditional on (`null`: a create); `undefined` before any write. */
+    let condition: string | null | undefined;
     for (let attempt = 1; attempt <= this.settings.maxAttempts; ) {
       const seen = await this.observe(key, objectKey);
       const landed = this.ownWrite(key, objectKey, seen, writeId);
@@ -214,35 +235,49 @@ export class LockProtocol {
         throw new AlreadyLockedError({ ...current, owner: current.owner });
       }
       const serverSecond = toSecond(seen.serverTime);
-      if (seen.object && !seen.object.meta && !mayIssueOverForeign(serverSecond, toSecond(seen.object.lastModified))) {
-        // Written by another tool in this very second: a token issued now might not exceed the
-        // one it replaced. Let the store's clock move on (see fencing-token.ts).
+      const previous = seen.object?.meta?.token;
+      if (seen.object && !tokenKnown(previous) && !mayIssueOverForeign(serverSecond, toSecond(seen.object.lastModified))) {
+        // Written by another tool in this very second (or a forced release of such a state,
+        // which has no token either): a token issued now might not exceed the one it replaced.
+        // Let the store's clock move on (see fencing-token.ts).
         if (++clockWaits > MAX_CLOCK_WAITS) {
           throw new S3LockStoreError('GetObject', messages.foreignClockBehind(key, objectKey), undefined, undefined);
         }
-        await sleep(500);
+        await sleep(500, undefined, { signal });
         continue;
       }
-      const token = nextToken(seen.object?.meta?.token, serverSecond);
-      const startedAt = this.store.clock.now();
-      const doc = this.heldDocument(owner, expire, startedAt);
+      const exhausted = tokenProblem(previous);
+      if (exhausted) throw new CorruptLockError(key, objectKey, exhausted);
+      const token = nextToken(previous, serverSecond);
+      const startedAt = this.store.clock.earliest();
+      const doc = this.heldDocument(owner, expire);
       const ticks = encodeClaims(tick ? withClaim(claims, tick) : claims);
+      signal?.throwIfAborted();
+      condition = seen.object ? seen.object.etag : null;
       const result = await this.write(objectKey, seen, encodeDocument(doc), encodeMetadata({ token, writeId, ticks }));
       if (result.outcome === 'written') return this.remember(key, objectKey, doc, token, result.etag, startedAt, ticks);
       // A scheduled call that lost the race decides without re-reading: the winner claimed the tick.
       if (tick && result.outcome === 'precondition-failed') throw new TickClaimedError(key, tick, 'lost-race', null);
       attempt++;
+      lostRace = result.outcome === 'precondition-failed';
       if (result.outcome === 'unknown') {
         last = result.failure.detail;
         this.debug(`acquire "${key}": outcome unknown (${last}); re-reading`);
-        await backoff(attempt);
-      } else {
-        last = 'precondition failed (another writer)';
+        await backoff(attempt, signal);
       }
     }
     // Out of attempts: the last write may have landed unheard. One more read settles it.
-    const landed = this.ownWrite(key, objectKey, await this.observe(key, objectKey), writeId);
+    const seen = await this.observe(key, objectKey);
+    const landed = this.ownWrite(key, objectKey, seen, writeId);
     if (landed) return landed;
+    if (lostRace || (this.settings.mode === 'conditional' && this.changedSince(seen, condition))) {
+      // The last write was refused (a 412 is an answer, not a failure of the store), or its
+      // outcome was unknown but the state it was conditional on is gone: it can never land.
+      // Either way other writers took the key. Name the holder if it still holds it.
+      const current = seen.object ? this.lockFrom(key, seen) : this.goneState(key);
+      const live = seen.object !== null && !this.isExpired(seen);
+      throw AlreadyLockedError.lostRace(current, live, this.settings.maxAttempts);
+    }
     throw new S3LockStoreError('PutObject', messages.outcomeUnknown('acquire', key, this.settings.maxAttempts, last), undefined, undefined);
   }
 
@@ -251,8 +286,14 @@ export class LockProtocol {
    * If the read itself fails, the lock is released (conditionally) before the error propagates,
    * so a caller that gets no lock does not leave one behind.
    */
-  private async confirm(lock: Lock, objectKey: string, writeId: string, wait: number): Promise<void> {
-    await sleep(wait * 1000);
+  private async confirm(lock: Lock, objectKey: string, writeId: string, wait: number, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await sleep(wait * 1000, undefined, { signal });
+    } catch (error) {
+      // Aborted: give back the lock just written (conditionally) before saying so.
+      const released = await this.release(lock).then(() => 'released' as const, () => 'failed' as const);
+      throw new AcquireAbortedError(lock.key, signal?.reason ?? error, released);
+    }
     let seen: Observed;
     try {
       seen = await this.observe(lock.key, objectKey);
@@ -321,6 +362,23 @@ export class LockProtocol {
     return lock;
   }
 
+  /**
+   * Whether `seen` is no longer the state a conditional write was made on (`condition`: its
+   * ETag, or `null` for a create), so that write can never land: ETags of lock states never
+   * repeat (see `formatTime`).
+   */
+  private changedSince(seen: Observed, condition: string | null | undefined): boolean {
+    if (condition === undefined) return false;
+    if (condition === null) return seen.object !== null;
+    return !seen.object || bareEtag(seen.object.etag) !== bareEtag(condition);
+  }
+
+  /** The state of a key whose object is gone (deleted by hand), where a `Lock` must be shown. */
+  private goneState(key: string): Lock {
+    const never = new Date(0);
+    return { key, owner: null, expire: 0, lockTime: never, releaseTime: null, token: 0, etag: '', expiresAt: never };
+  }
+
   /** A conditional write of a new state over what `seen` showed. */
   private write(objectKey: string, seen: Observed, body: string, metadata: Record<string, string>): Promise<WriteResult> {
     if (this.settings.mode === 'write-wait-verify') return this.store.putUnconditional(objectKey, body, metadata);
@@ -350,13 +408,16 @@ export class LockProtocol {
     const { body, size } = read.object;
     const doc = body === null ? `it is ${size} bytes long, more than a lock document can be` : decodeDocument(body);
     if (typeof doc === 'string') throw new CorruptLockError(key, objectKey, doc);
+    const meta = decodeMetadata(read.object.metadata);
+    // A token that is not even a safe integer cannot be shown or kept: refuse the state.
+    if (meta && !Number.isSafeInteger(meta.token)) throw new CorruptLockError(key, objectKey, tokenProblem(meta.token)!);
     return {
       serverTime: read.serverTime,
       object: {
         etag: read.object.etag,
         lastModified: read.object.lastModified,
         doc,
-        meta: decodeMetadata(read.object.metadata),
+        meta,
       },
     };
   }
@@ -365,7 +426,8 @@ export class LockProtocol {
   private ownWrite(key: string, objectKey: string, seen: Observed, writeId: string): Lock | null {
     if (seen.object?.meta?.writeId !== writeId) return null;
     const { doc, meta, etag } = seen.object;
-    return this.remember(key, objectKey, doc, meta.token, etag, parseTime(doc.lock_time) ?? seen.object.lastModified, meta.ticks);
+    // LastModified (whole seconds, rounded down) is never after the write: a safe base for expiresAt.
+    return this.remember(key, objectKey, doc, meta.token, etag, seen.object.lastModified, meta.ticks);
   }
 
   /**
@@ -378,8 +440,12 @@ export class LockProtocol {
     return toSecond(seen.serverTime) - toSecond(lastModified) >= doc.expire + 1;
   }
 
-  private heldDocument(owner: string, expire: number, now: Date): LockDocument {
-    return { expire, lock_time: formatTime(now), release_time: null, owner };
+  /**
+   * A held document. Its `lock_time` is the latest the store's clock can be as the write is
+   * sent, so it is never earlier than the write: the origin design's tool judges expiry by it.
+   */
+  private heldDocument(owner: string, expire: number): LockDocument {
+    return { expire, lock_time: formatTime(this.store.clock.latest()), release_time: null, owner };
   }
 
   /** Records a state this process wrote, and returns it as a `Lock` it may later rewrite. */
@@ -448,6 +514,15 @@ export class LockProtocol {
       throw new InvalidLockArgumentError('lock', messages.notIssued(operation));
     }
     return lock as Lock & { owner: string };
+  }
+
+  /** The signal that ends the waits of one acquisition: the call's, the service's, or both. */
+  private signalFor(callSignal: AbortSignal | undefined): AbortSignal | undefined {
+    if (callSignal !== undefined && !(callSignal instanceof AbortSignal)) {
+      throw new InvalidLockArgumentError('signal', messages.invalidOption('signal', 'an AbortSignal', callSignal));
+    }
+    const signals = [this.settings.shutdownSignal?.(), callSignal].filter((s): s is AbortSignal => s !== undefined);
+    return signals.length > 1 ? AbortSignal.any(signals) : signals[0];
   }
 
   private debug(message: string): void {

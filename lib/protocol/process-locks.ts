@@ -1,10 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { AlreadyLockedError } from '../errors/already-locked.error.js';
 import { LockLostError } from '../errors/lock-lost.error.js';
-import { S3LockError } from '../errors/s3-lock.error.js';
+import { AcquireAbortedError } from '../errors/acquire-aborted.error.js';
 import type { AcquireOptions } from '../interfaces/acquire-options.interface.js';
 import type { Lock } from '../interfaces/lock.interface.js';
-import { messages } from '../s3-lock.messages.js';
 import { LocalHolds } from './local-holds.js';
 import type { LockProtocol } from './lock-protocol.js';
 import type { TickClaim } from './tick-claims.js';
@@ -27,8 +26,6 @@ export class ProcessLocks {
   private readonly line = new WaitingLine();
   /** Aborted by `close()`: the waits in progress end. Replaced then, so later calls may wait. */
   private closer = new AbortController();
-  /** The reasons `close()` gave, to tell a wait that shutdown ended. */
-  private readonly closeReasons = new WeakSet<object>();
   /** When the write that took each lock started (local monotonic ms). */
   private readonly startedAt = new WeakMap<Lock, number>();
 
@@ -36,6 +33,8 @@ export class ProcessLocks {
     private readonly protocol: LockProtocol,
     /** The store's clock (ms), as the protocol estimates it. */
     private readonly storeNow: () => number,
+    /** Ends the protocol's own waits in progress (its shutdown signal), as `close()` ends these. */
+    private readonly abortProtocolWaits: (reason: Error) => void = () => undefined,
   ) {}
 
   /** See `S3LockService.acquire`; with `tick`, see `LockProtocol.acquire`. */
@@ -64,7 +63,7 @@ export class ProcessLocks {
         leave();
       }
     } catch (error) {
-      if (signal.aborted && error === signal.reason) throw new S3LockError(messages.waitAborted(key, signal.reason), { cause: signal.reason });
+      if (signal.aborted && error === signal.reason) throw new AcquireAbortedError(key, signal.reason, 'no');
       throw error;
     }
   }
@@ -84,18 +83,13 @@ export class ProcessLocks {
   close(reason: Error = new Error('the application is shutting down')): void {
     const inProgress = this.closer;
     this.closer = new AbortController();
-    this.closeReasons.add(reason);
     inProgress.abort(reason);
+    this.abortProtocolWaits(reason);
   }
 
   /** Whether this process still holds `lock` and can trust its lease without asking S3. */
   trusts(lock: Lock): boolean {
     return this.holds.trusts(lock);
-  }
-
-  /** Whether `error` is the end of a wait that `close()` (shutdown) caused. */
-  endedByShutdown(error: unknown): boolean {
-    return error instanceof S3LockError && typeof error.cause === 'object' && error.cause !== null && this.closeReasons.has(error.cause);
   }
 
   /** Extends a held lock (see `LockProtocol.extend`) and keeps this process's view of it. */

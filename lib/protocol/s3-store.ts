@@ -78,8 +78,11 @@ export class S3Store {
     private readonly settings: S3StoreSettings,
   ) {}
 
-  /** Reads an object, retrying transient failures with backoff; throws on anything else. */
-  async read(objectKey: string): Promise<ReadResult> {
+  /**
+   * Reads an object, retrying transient failures with backoff (up to `maxAttempts` requests,
+   * the configured number unless given); throws on anything else.
+   */
+  async read(objectKey: string, maxAttempts = this.settings.maxAttempts): Promise<ReadResult> {
     for (let attempt = 1; ; attempt++) {
       const sent = await this.send<GetObjectCommandOutput>(new GetObjectCommand(this.input(objectKey)));
       if (sent.ok) {
@@ -97,12 +100,12 @@ export class S3Store {
             },
           };
         }
-        this.throwUnlessRetryable('GetObject', objectKey, body.failure, attempt);
+        this.throwUnlessRetryable('GetObject', objectKey, body.failure, attempt, maxAttempts);
         await backoff(attempt);
         continue;
       }
       if (sent.failure.kind === 'not-found') return { object: null, serverTime: sent.serverTime };
-      this.throwUnlessRetryable('GetObject', objectKey, sent.failure, attempt);
+      this.throwUnlessRetryable('GetObject', objectKey, sent.failure, attempt, maxAttempts);
       await backoff(attempt);
     }
   }
@@ -209,8 +212,8 @@ export class S3Store {
   }
 
   /** Throws unless `failure` is transient and attempts remain. */
-  private throwUnlessRetryable(operation: string, objectKey: string, failure: ClassifiedFailure, attempt: number): void {
-    if (failure.kind !== 'unknown' || attempt >= this.settings.maxAttempts) {
+  private throwUnlessRetryable(operation: string, objectKey: string, failure: ClassifiedFailure, attempt: number, maxAttempts: number): void {
+    if (failure.kind !== 'unknown' || attempt >= maxAttempts) {
       throw this.storeError(operation, objectKey, failure);
     }
   }
@@ -265,7 +268,8 @@ export class S3Store {
       priority: 'low',
       name: 's3LockCaptureDate',
     });
-    const serverTime = () => this.clock.observe(dateHeader, sentAt, receivedAt) ?? this.clock.now();
+    // Without a Date header, the earliest the store's time can be: expiry is never judged early.
+    const serverTime = () => this.clock.observe(dateHeader, sentAt, receivedAt) ?? this.clock.earliest();
     try {
       const output = (await this.client.send(command as never, {
         abortSignal: AbortSignal.timeout(this.settings.requestTimeoutMs),

@@ -19,4 +19,31 @@ describe('the store clock estimate', () => {
     expect(clock.observe('not a date', Date.now(), Date.now())).toBeUndefined();
     expect(Math.abs(clock.now().getTime() - Date.now())).toBeLessThan(50);
   });
+
+  test('earliest() and latest() bound the store time; lock_time taken from latest() is never early', () => {
+    for (const fraction of [0, 1, 250, 499, 501, 750, 999]) {
+      const clock = new ServerClock();
+      const local = Date.now();
+      const offset = -3_000; // the store is 3 s behind this worker
+      // One answer, received 2 ms after sending, stamped at `fraction` ms into the store's second.
+      const storeAtStamp = Math.floor((local + offset) / 1000) * 1000 + fraction;
+      const sentAt = storeAtStamp - offset - 1;
+      clock.observe(new Date(Math.floor(storeAtStamp / 1000) * 1000).toUTCString(), sentAt, sentAt + 2);
+      const storeNow = Date.now() + offset;
+      expect(clock.earliest().getTime()).toBeLessThanOrEqual(storeNow);
+      expect(clock.latest().getTime()).toBeGreaterThanOrEqual(storeNow);
+      expect(clock.latest().getTime() - clock.earliest().getTime()).toBeLessThanOrEqual(1002);
+    }
+  });
+
+  test('latest() never goes backwards as the estimate tightens', () => {
+    const clock = new ServerClock();
+    const local = Date.now();
+    // A first answer stamped early in its second: the upper bound is almost a second ahead.
+    clock.observe(new Date(Math.floor(local / 1000) * 1000).toUTCString(), local - 1, local);
+    const first = clock.latest().getTime();
+    // A second answer stamped late in the same second tightens the upper bound.
+    clock.observe(new Date(Math.floor(local / 1000) * 1000).toUTCString(), local + 900, local + 901);
+    expect(clock.latest().getTime()).toBeGreaterThanOrEqual(first);
+  });
 });

@@ -3,6 +3,12 @@
  * Lock expiry is judged by the store's clock only; this worker's clock is used for nothing but
  * measuring short intervals and for estimating the store's time when it writes `lock_time`.
  *
+ * The estimate is an interval: `earliest()` and `latest()` bound the store's time now, `now()`
+ * is their midpoint. Each use takes the side that keeps it safe: times written for other
+ * readers (`lock_time`, which the origin design's tool judges expiry by) come from `latest()`,
+ * so they are never earlier than the store's time when the write is sent; times this worker
+ * relies on to stop in time (`Lock.expiresAt`) come from `earliest()`.
+ *
  * Each header bounds the offset (store time minus local time): the store stamped the header at
  * some local time between sending the request and receiving the answer, when its own time was
  * within the header's second.
@@ -13,6 +19,8 @@ export class ServerClock {
   private lowerMs = 0;
   private upperMs = 0;
   private seen = false;
+  /** The latest `latest()` returned: it never goes backwards. */
+  private latestMs = Number.NEGATIVE_INFINITY;
 
   /**
    * Records a `Date` header of an answer to a request sent at local time `sentAtMs` and
@@ -38,6 +46,21 @@ export class ServerClock {
   /** The estimated current time of the store (this worker's clock until a header was seen). */
   now(): Date {
     return new Date(Date.now() + (this.lowerMs + this.upperMs) / 2);
+  }
+
+  /** A time the store's clock has certainly reached (this worker's clock until a header was seen). */
+  earliest(): Date {
+    return new Date(Date.now() + this.lowerMs);
+  }
+
+  /**
+   * A time the store's clock has certainly not passed yet (this worker's clock until a header
+   * was seen). Never earlier than a time it returned before, although the estimate tightens:
+   * `lock_time`, written from it, never goes backwards from one write to the next.
+   */
+  latest(): Date {
+    this.latestMs = Math.max(this.latestMs, Date.now() + this.upperMs);
+    return new Date(this.latestMs);
   }
 }
 

@@ -53,6 +53,17 @@ export async function verifyStore(store: S3Store, prefix: string, mode: S3LockMo
   }
 }
 
+/** The key the cheap probe reads: never written, so the healthy answer is a 404. */
+export const HEALTH_PROBE_KEY = 'health-probe';
+
+/**
+ * The cheap check for health probes: one GET of a key that is never written (a 404 is
+ * healthy). Throws `S3LockStoreError` with the reason when the store does not answer or refuses.
+ */
+export async function probeStore(store: S3Store, prefix: string): Promise<void> {
+  await store.read(`${prefix}${PROBE_FOLDER}${HEALTH_PROBE_KEY}`, 1);
+}
+
 function probeFailed(store: S3Store, probeKey: string, result: WriteResult): S3LockStoreError {
   const detail = result.outcome === 'unknown' ? result.failure.detail : 'refused with 412 on a fresh key';
   return new S3LockStoreError(

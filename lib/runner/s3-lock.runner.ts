@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { AcquireAbortedError } from '../errors/acquire-aborted.error.js';
 import { AlreadyLockedError } from '../errors/already-locked.error.js';
 import { InvalidLockArgumentError } from '../errors/invalid-lock-argument.error.js';
 import type { Lock } from '../interfaces/lock.interface.js';
@@ -177,8 +178,8 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
       lock = await this.protocol.acquire(key, { expire, wait, waitForLock }, tick);
     } catch (error) {
       if (error instanceof TickClaimedError) return this.skip(call, 'tick-claimed', tick, error);
-      // A wait for the lock that shutdown ended.
-      if (this.protocol.endedByShutdown(error)) return this.skip(call, 'shutting-down', tick);
+      // Nothing but shutdown (or close()) aborts the acquisition of a runner's call.
+      if (error instanceof AcquireAbortedError) return this.skip(call, 'shutting-down', tick);
       if (!(error instanceof AlreadyLockedError)) throw error;
       const skipped = this.skip(call, 'locked', tick, error);
       if (options.onLocked === 'throw') throw error;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { AlreadyLockedError, type Lock, S3LockStoreError } from '../../lib/index.js';
+import { AlreadyLockedError, type Lock, UNKNOWN_HOLDER } from '../../lib/index.js';
 import { type FaultFixture, faultFixture } from '../support/fault-fixture.js';
-import { S3_FAULTS } from '../support/fault-proxy.js';
+import { type FaultAction, S3_FAULTS } from '../support/fault-proxy.js';
 
 /**
  * Acquire under each answer S3 (or the network) can give to its conditional write, with the
@@ -184,24 +184,77 @@ describe('acquire when the conditional write fails', () => {
     await expectHeldBy(lock, 'bob');
   });
 
-  test('losing every race to a fast-churning rival (S3 healthy): gives up after maxAttempts saying so, holds nothing', async () => {
-    f = await faultFixture('fcontention');
-    await f.rival.release(await f.rival.acquire('job', { owner: 'carol', expire: 30 }));
-    // Before each of bob's writes reaches S3, the rival takes the lock and releases it again:
-    // every write of bob's gets 412, and every re-read shows the lock free.
+  /**
+   * Before each of bob's writes reaches S3, the rival takes the lock and (unless at write
+   * `keepAtWrite`) releases it; then bob's write goes on, answered by the store or with `answer`.
+   */
+  function churn(keepAtWrite?: number, answer?: FaultAction): void {
+    let writes = 0;
     f.proxy.add({
       match: { operation: 'PutObject' },
       times: Infinity,
       action: {
         kind: 'hook',
-        run: async () => void (await f.rival.release(await f.rival.acquire('job', { owner: 'carol', expire: 30 }))),
+        run: async () => {
+          const rival = await f.rival.acquire('job', { owner: 'carol', expire: 30 });
+          if (++writes !== keepAtWrite) await f.rival.release(rival);
+          return answer;
+        },
       },
     });
+  }
+
+  test('losing every race to a fast-churning rival (S3 healthy): AlreadyLockedError, not a store error; the winners are unknown', async () => {
+    f = await faultFixture('fcontention');
+    await f.rival.release(await f.rival.acquire('job', { owner: 'carol', expire: 30 }));
+    // Every write of bob's gets 412, and every re-read shows the lock free again.
+    churn();
     const outcome = await f.service.acquire('job', { owner: 'bob', expire: 30 }).catch((e: unknown) => e);
     expect(f.proxy.recorded('PutObject').map((r) => r.upstreamStatus)).toEqual([412, 412, 412, 412, 412]);
-    expect(outcome).toBeInstanceOf(S3LockStoreError);
-    expect((outcome as Error).message).toMatch(/heavy contention/);
-    expect((outcome as Error).message).not.toMatch(/store is failing/);
+    expect(outcome).toBeInstanceOf(AlreadyLockedError);
+    const error = outcome as AlreadyLockedError;
+    expect(error.holder).toBe(UNKNOWN_HOLDER);
+    expect(error.key).toBe('job');
+    expect(error.message).toBe(
+      'Lock "job" was taken by other writers first, 5 times in a row (each write of this call lost to theirs); ' +
+        'they have released it since (it is free now). This call does not hold the lock. Retry if you still need it.',
+    );
+    // `lock` is the state read after the last race: the rival's release, truthfully.
+    const stored = await f.raw('job');
+    expect(stored).toMatchObject({ owner: null });
+    expect(error.lock).toMatchObject({ key: 'job', owner: null, token: stored!.token, etag: stored!.etag });
+  });
+
+  test('tryAcquire that loses every race returns null, and writes nothing of its own', async () => {
+    f = await faultFixture('fcontention-try');
+    await f.rival.release(await f.rival.acquire('job', { owner: 'carol', expire: 30 }));
+    churn();
+    expect(await f.service.tryAcquire('job', { owner: 'bob', expire: 30 })).toBeNull();
+    expect(f.proxy.recorded('PutObject').map((r) => r.upstreamStatus)).toEqual([412, 412, 412, 412, 412]);
     expect(await f.raw('job')).toMatchObject({ owner: null });
+  });
+
+  test("losing every race, answered with RGW's 500 to race losers: the re-read settles it as lost, not a store failure", async () => {
+    f = await faultFixture('fcontention-500');
+    await f.rival.release(await f.rival.acquire('job', { owner: 'carol', expire: 30 }));
+    // The rival writes first; bob's write is refused by the store (412), but bob hears a 500.
+    churn(undefined, { kind: 'error', status: 500, code: 'UnknownError', forward: true });
+    const outcome = await f.service.acquire('job', { owner: 'bob', expire: 30 }).catch((e: unknown) => e);
+    expect(f.proxy.recorded('PutObject').map((r) => [r.upstreamStatus, r.clientStatus])).toEqual(Array(5).fill([412, 500]));
+    expect(outcome).toBeInstanceOf(AlreadyLockedError);
+    expect((outcome as AlreadyLockedError).holder).toBe(UNKNOWN_HOLDER);
+    expect(await f.raw('job')).toMatchObject({ owner: null });
+  });
+
+  test('losing the last race to a winner that still holds the lock names that winner', async () => {
+    f = await faultFixture('fcontention-named');
+    await f.rival.release(await f.rival.acquire('job', { owner: 'carol', expire: 30 }));
+    churn(5);
+    const outcome = await f.service.acquire('job', { owner: 'bob', expire: 30 }).catch((e: unknown) => e);
+    expect(f.proxy.recorded('PutObject').map((r) => r.upstreamStatus)).toEqual([412, 412, 412, 412, 412]);
+    expect(outcome).toBeInstanceOf(AlreadyLockedError);
+    expect((outcome as AlreadyLockedError).holder).toBe('carol');
+    expect((outcome as AlreadyLockedError).message).toMatch(/^Lock "job" is held by "carol" since /);
+    expect(await f.raw('job')).toMatchObject({ owner: 'carol' });
   });
 });

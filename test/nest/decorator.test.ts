@@ -14,7 +14,7 @@ import {
   S3LockService,
   WithS3Lock,
 } from '../../lib/index.js';
-import { testBucket, uniquePrefix } from '../support/s3-env.js';
+import { testBucket, testClient, uniquePrefix } from '../support/s3-env.js';
 import { closeAfterEach, countingClient, gate, MemoryNestLogger, waitFor } from './support/nest-helpers.js';
 
 const apps = closeAfterEach();
@@ -384,5 +384,34 @@ describe('scheduled calls and direct calls of the same method', () => {
     await expect(service.runScheduled({ key: 'x', cron: '* * * * * *', interval: 5 }, () => 1)).rejects.toThrow(
       'runScheduled needs one of { cron }, { interval } or { tick }',
     );
+  });
+});
+
+@Injectable()
+class ConfirmingJobs {
+  runs = 0;
+
+  /** Waits 5 s after acquiring before confirming ownership (the origin design's `wait`). */
+  @WithS3Lock('confirming', { wait: 5, expire: 30 })
+  async confirm(): Promise<void> {
+    this.runs++;
+  }
+}
+
+describe('shutdown during an acquisition', () => {
+  test('ends the wait at once: the call is skipped as shutting down, and the lock it had written is released', async () => {
+    const { app, events, service } = await start([ConfirmingJobs]);
+    const jobs = app.get(ConfirmingJobs);
+    const call = jobs.confirm();
+    await waitFor(async () => (await service.inspect('confirming'))?.owner != null, 3000);
+    const closing = Date.now();
+    await app.close();
+    await expect(call).resolves.toBeUndefined();
+    expect(Date.now() - closing).toBeLessThan(2000);
+    expect(jobs.runs).toBe(0);
+    expect(events.skipped).toEqual([{ key: 'confirming', method: 'ConfirmingJobs.confirm', reason: 'shutting-down' }]);
+    const after = new S3LockService({ bucket: testBucket(), client: testClient(), prefix: service.prefix, storeCheck: false });
+    expect(await after.inspect('confirming')).toMatchObject({ owner: null });
+    await after.close();
   });
 });

@@ -4,9 +4,9 @@ import { Test } from '@nestjs/testing';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  AcquireAbortedError,
   AlreadyLockedError,
   currentS3Lock,
-  S3LockError,
   S3LockModule,
   type S3LockRunEvent,
   S3LockService,
@@ -86,10 +86,11 @@ describe('acquire with waitForLock', () => {
     const waiting = service.acquire('job', { waitForLock: 20, signal: controller.signal }).catch((e: unknown) => e);
     await sleep(700);
     controller.abort(new Error('the caller gave up'));
-    const error = (await waiting) as S3LockError;
+    const error = (await waiting) as AcquireAbortedError;
     expect(performance.now() - startedAt).toBeLessThan(1200);
-    expect(error).toBeInstanceOf(S3LockError);
-    expect(error.message).toBe('Stopped waiting for lock "job": the caller gave up. No lock was taken.');
+    expect(error).toBeInstanceOf(AcquireAbortedError);
+    expect(error.message).toBe('Acquiring lock "job" was aborted (the caller gave up): this call holds no lock.');
+    expect(error.released).toBe(false);
     expect((await service.inspect('job'))!.owner).toBe((await holder.next('acquired')).owner);
   }, 30_000);
 
@@ -102,9 +103,10 @@ describe('acquire with waitForLock', () => {
     await sleep(500);
     const stoppedAt = performance.now();
     await service.stopWaiting();
-    const error = (await waiting) as S3LockError;
+    const error = (await waiting) as AcquireAbortedError;
     expect(performance.now() - stoppedAt).toBeLessThan(300);
-    expect(error.message).toBe('Stopped waiting for lock "job": the application is shutting down. No lock was taken.');
+    expect(error).toBeInstanceOf(AcquireAbortedError);
+    expect(error.message).toBe('Acquiring lock "job" was aborted (waiting was stopped): this call holds no lock.');
     const startedAt = performance.now();
     expect(await service.tryAcquire('job', { waitForLock: 0.5 })).toBeNull();
     expect(performance.now() - startedAt).toBeGreaterThanOrEqual(500);

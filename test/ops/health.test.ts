@@ -6,8 +6,10 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { S3LockHealthIndicator } from '../../lib/health/index.js';
 import { S3LockModule, type S3LockServiceOptions } from '../../lib/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { closedPort } from './closed-port.js';
-import { testBucket, testClient, uniquePrefix } from '../support/s3-env.js';
+import { FaultProxy } from '../support/fault-proxy.js';
+import { s3Endpoint, testBucket, testClient, uniquePrefix } from '../support/s3-env.js';
 import { startS3rver } from '../support/s3rver.js';
 import { MemoryLogger } from '../support/services.js';
 
@@ -126,22 +128,121 @@ describe('S3LockHealthIndicator (@nestjs/terminus), over HTTP', () => {
     }
   });
 
-  test('a timeout counts as down; cacheFor reuses a result instead of probing again', async () => {
-    const prefix = uniquePrefix('health-cache');
-    const app = await healthApp({ bucket: testBucket(), prefix, client: testClient() });
-    try {
-      const indicator = app.get(S3LockHealthIndicator);
-      expect(await indicator.isHealthy('locks', { timeout: 1, cacheFor: 60_000 })).toEqual({
-        locks: expect.objectContaining({ status: 'down', message: 'The lock store did not answer within 1 ms.' }),
-      });
-      // a down result is not cached: the next call checks again
-      const fresh = await indicator.isHealthy('locks', { cacheFor: 60_000 });
-      expect(fresh.locks.status).toBe('up');
-      // an up result is reused within cacheFor: no probe, so even a 1 ms timeout cannot fail it
-      expect(await indicator.isHealthy('locks', { cacheFor: 60_000, timeout: 1 })).toBe(fresh);
-      expect((await indicator.isHealthy('locks', { timeout: 1 })).locks.status).toBe('down');
-    } finally {
+});
+
+/** An app whose lock service talks to the store through a fault proxy that counts requests. */
+async function countedApp(name: string, options: Partial<S3LockServiceOptions> = {}) {
+  const proxy = await FaultProxy.start({ upstream: s3Endpoint() });
+  const client = testClient({ endpoint: proxy.url, maxAttempts: 1 });
+  const prefix = uniquePrefix(name);
+  @Module({
+    imports: [
+      TerminusModule.forRoot({ logger: false }),
+      S3LockModule.forRoot({ bucket: testBucket(), prefix, client, logger: new MemoryLogger(), ...options }),
+    ],
+    providers: [S3LockHealthIndicator],
+  })
+  class CountedModule {}
+  const app = await (await Test.createTestingModule({ imports: [CountedModule] }).compile()).init();
+  /** The requests made since the last call, as `METHOD status` lines. */
+  const requests = () => {
+    const seen = proxy.requests.map((r) => `${r.method} ${r.path.replace(`/${testBucket()}/${prefix}`, '')} ${r.upstreamStatus}`);
+    proxy.clearRecords();
+    return seen;
+  };
+  requests();
+  return {
+    proxy,
+    indicator: app.get(S3LockHealthIndicator),
+    requests,
+    async close() {
       await app.close();
+      client.destroy();
+      await proxy.close();
+    },
+  };
+}
+
+const PROBE = 'GET .s3-lock-store-check/health-probe 404';
+
+describe('S3LockHealthIndicator: what a probe costs', () => {
+  test('after the startup check, each probe is one GET (a 404 of the probe key), nothing written', async () => {
+    const c = await countedApp('health-cost');
+    try {
+      for (let i = 0; i < 3; i++) {
+        expect(await c.indicator.isHealthy('locks')).toEqual({ locks: { status: 'up', bucket: testBucket(), prefix: expect.stringMatching(/^test\/health-cost-/) } });
+      }
+      expect(c.requests()).toEqual([PROBE, PROBE, PROBE]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('the full check runs again once fullCheckEvery has passed, then probes are one GET again', async () => {
+    const c = await countedApp('health-full');
+    try {
+      await c.indicator.isHealthy('locks', { fullCheckEvery: 400 });
+      expect(c.requests()).toEqual([PROBE]);
+      await sleep(450);
+      expect((await c.indicator.isHealthy('locks', { fullCheckEvery: 400 })).locks.status).toBe('up');
+      const full = c.requests();
+      expect(full.filter((r) => r.startsWith('PUT'))).toHaveLength(4);
+      expect(full).toHaveLength(7);
+      expect(full.at(-1)).toMatch(/^DELETE \.s3-lock-store-check\/[0-9a-f]{16} 204$/);
+      await c.indicator.isHealthy('locks', { fullCheckEvery: 400 });
+      expect(c.requests()).toEqual([PROBE]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('without a startup check (storeCheck: false) the first probe runs the full check, later ones one GET', async () => {
+    const c = await countedApp('health-nocheck', { storeCheck: false });
+    try {
+      await c.indicator.isHealthy('locks');
+      // The full check (here it also learns which ETag form the store takes: one PUT more).
+      const full = c.requests();
+      expect(full.filter((r) => r.startsWith('PUT')).length).toBeGreaterThanOrEqual(4);
+      expect(full.at(-1)).toMatch(/^DELETE \.s3-lock-store-check\/[0-9a-f]{16} 204$/);
+      await c.indicator.isHealthy('locks');
+      expect(c.requests()).toEqual([PROBE]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('a probe that times out is down and keeps running; the next call joins it instead of starting another', async () => {
+    const c = await countedApp('health-overlap');
+    try {
+      c.proxy.add({ match: { operation: 'GetObject' }, action: { kind: 'delay', ms: 800 } });
+      expect(await c.indicator.isHealthy('locks', { timeout: 100 })).toEqual({
+        locks: { status: 'down', bucket: testBucket(), prefix: expect.stringMatching(/^test\/health-overlap-/), error: 'Error', message: 'The lock store did not answer within 100 ms.' },
+      });
+      // Two more calls while the first probe is still on its way: they wait for it.
+      const [second, third] = await Promise.all([c.indicator.isHealthy('locks'), c.indicator.isHealthy('locks')]);
+      expect(second.locks.status).toBe('up');
+      expect(third.locks.status).toBe('up');
+      expect(c.requests()).toEqual([PROBE]);
+      // Settled: the next call probes afresh.
+      await c.indicator.isHealthy('locks');
+      expect(c.requests()).toEqual([PROBE]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('cacheFor reuses an up result without a request; a down result is never reused', async () => {
+    const c = await countedApp('health-cache');
+    try {
+      c.proxy.add({ match: { operation: 'GetObject' }, action: { kind: 'error', status: 503, code: 'SlowDown' } });
+      expect((await c.indicator.isHealthy('locks', { cacheFor: 60_000 })).locks).toMatchObject({ status: 'down', error: 'S3LockStoreError' });
+      expect(c.requests()).toEqual(['GET .s3-lock-store-check/health-probe null']);
+      const fresh = await c.indicator.isHealthy('locks', { cacheFor: 60_000 });
+      expect(fresh.locks.status).toBe('up');
+      expect(await c.indicator.isHealthy('locks', { cacheFor: 60_000 })).toBe(fresh);
+      expect(c.requests()).toEqual([PROBE]);
+    } finally {
+      await c.close();
     }
   });
 });

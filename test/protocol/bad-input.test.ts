@@ -27,8 +27,22 @@ describe('bad input: a clear, typed error, and nothing written', () => {
     ['over 1024 bytes with the prefix', 'k'.repeat(1020)],
     ['multi-byte characters over the limit', 'é'.repeat(600)],
     ['a control character', 'nightly\njob'],
+    ['a C1 control character (U+0085)', 'nightly\u0085job'],
+    ['a right-to-left override (U+202E)', 'nightly\u202Ejob'],
+    ['a line separator (U+2028)', 'nightly\u2028job'],
+    ['a zero-width space (U+200B)', 'nightly\u200Bjob'],
+    ['a lone surrogate (U+D800)', 'nightly\uD800job'],
     ['not a string', 42],
   ])('key: %s', (_label, key) => expectRefused('key', (s) => s.acquire(key as string)));
+
+  test('a lone surrogate in a key is refused at once, before any request (not after S3 retries)', async () => {
+    const { service } = testService('bad-surrogate');
+    const started = performance.now();
+    const error = await service.acquire('job\uDC00').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidLockArgumentError);
+    expect((error as Error).message).toContain('a lone surrogate (not well-formed UTF-16) (U+DC00) at index 3');
+    expect(performance.now() - started).toBeLessThan(100);
+  });
 
   test.each([[-1], [0], [1.5], ['10'], [Number.NaN], [Number.POSITIVE_INFINITY], [null]])(
     'expire: %p',
@@ -39,7 +53,7 @@ describe('bad input: a clear, typed error, and nothing written', () => {
     expectRefused('wait', (s) => s.acquire('job', { expire: 60, wait: wait as number })),
   );
 
-  test.each([[''], [7], ['bad\u0000owner']])('owner: %p', (owner) =>
+  test.each([[''], [7], ['bad\u0000owner'], ['bad\u202Eowner'], ['bad\uFEFFowner'], ['bad\uD800owner']])('owner: %p', (owner) =>
     expectRefused('owner', (s) => s.acquire('job', { owner: owner as string })),
   );
 

@@ -43,9 +43,9 @@ function notes(result: FaultRunResult): string {
   }
   if ((result.errors.S3LockStoreError ?? 0) > 0) {
     out.push(
-      '`S3LockStoreError` counts both real give-ups (the store failing through all of `maxAttempts`, e.g. during the ' +
-        'outage) and a worker losing `maxAttempts` races in a row to other workers while S3 was healthy ("heavy ' +
-        'contention"): eight processes hammering one key with no pause between cycles is far harsher than cron jobs.',
+      '`S3LockStoreError` counts real give-ups only: the store failing (unknown outcomes, 5xx, time-outs) through ' +
+        'all of `maxAttempts`, e.g. during the outage. A worker that loses `maxAttempts` races in a row to other ' +
+        'workers while S3 is healthy gets `AlreadyLockedError` and counts among the refusals.',
     );
   }
   return out.map((n) => `${n}\n`).join('\n');

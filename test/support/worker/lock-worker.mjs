@@ -45,7 +45,12 @@ const deadline = Date.now() + (config.timeLimitMs ?? 120_000);
 const ledger = (line) => appendFileSync(config.ledger, `${line}\n`);
 
 async function cycles() {
-  const stats = { acquired: 0, conflicts: 0, lost: 0, errors: {} };
+  // errorMessages: the first few messages of unexpected errors, so a test can show them.
+  const stats = { acquired: 0, conflicts: 0, lost: 0, errors: {}, errorMessages: [] };
+  const record = (error) => {
+    stats.errors[error.name] = (stats.errors[error.name] ?? 0) + 1;
+    if (stats.errorMessages.length < 5) stats.errorMessages.push(`${error.name}: ${error.message}`);
+  };
   while (stats.acquired < config.cycles && Date.now() < deadline) {
     let lock;
     try {
@@ -55,7 +60,7 @@ async function cycles() {
         stats.conflicts++;
         await sleep(Math.random() * (config.backoffMs ?? 5));
       } else {
-        stats.errors[error.name] = (stats.errors[error.name] ?? 0) + 1;
+        record(error);
         await sleep(20);
       }
       continue;
@@ -68,7 +73,7 @@ async function cycles() {
       await service.release(lock);
     } catch (error) {
       stats.lost++;
-      stats.errors[error.name] = (stats.errors[error.name] ?? 0) + 1;
+      record(error);
     }
   }
   emit('done', stats);
