@@ -26,6 +26,15 @@ afterEach(() => {
   for (const worker of workers.splice(0)) worker.child.kill('SIGKILL');
 });
 
+/** A service on a fresh prefix whose key `job` another process holds (expire 30). */
+async function heldElsewhere(name: string) {
+  const { service, prefix } = testService(name);
+  const holder = startWorker({ mode: 'hold', prefix, key: 'job', expire: 30 });
+  workers.push(holder);
+  const { owner } = await holder.next('acquired');
+  return { service, owner };
+}
+
 /** S3 requests counted so far, all commands together. */
 const total = (counts: Record<string, number>): number =>
   Object.entries(counts).filter(([name]) => !name.includes(':')).reduce((sum, [, n]) => sum + n, 0);
@@ -62,10 +71,7 @@ describe('acquire with waitForLock', () => {
   }, 30_000);
 
   test('gives up after waitForLock seconds with AlreadyLockedError naming the holder; tryAcquire returns null', async () => {
-    const { service, prefix } = testService('wait-give-up');
-    const holder = startWorker({ mode: 'hold', prefix, key: 'job', expire: 30 });
-    workers.push(holder);
-    const { owner } = await holder.next('acquired');
+    const { service, owner } = await heldElsewhere('wait-give-up');
     const startedAt = performance.now();
     const error = await service.acquire('job', { waitForLock: 1.5 }).catch((e: unknown) => e);
     const waited = performance.now() - startedAt;
@@ -77,10 +83,7 @@ describe('acquire with waitForLock', () => {
   }, 30_000);
 
   test('an AbortSignal ends the wait at once, holding no lock', async () => {
-    const { service, prefix } = testService('wait-abort');
-    const holder = startWorker({ mode: 'hold', prefix, key: 'job', expire: 30 });
-    workers.push(holder);
-    await holder.next('acquired');
+    const { service, owner } = await heldElsewhere('wait-abort');
     const controller = new AbortController();
     const startedAt = performance.now();
     const waiting = service.acquire('job', { waitForLock: 20, signal: controller.signal }).catch((e: unknown) => e);
@@ -91,14 +94,11 @@ describe('acquire with waitForLock', () => {
     expect(error).toBeInstanceOf(AcquireAbortedError);
     expect(error.message).toBe('Acquiring lock "job" was aborted (the caller gave up): this call holds no lock.');
     expect(error.released).toBe(false);
-    expect((await service.inspect('job'))!.owner).toBe((await holder.next('acquired')).owner);
+    expect((await service.inspect('job'))!.owner).toBe(owner);
   }, 30_000);
 
   test('stopWaiting() (shutdown, close()) ends the waits in progress; later calls may wait again', async () => {
-    const { service, prefix } = testService('wait-stop');
-    const holder = startWorker({ mode: 'hold', prefix, key: 'job', expire: 30 });
-    workers.push(holder);
-    await holder.next('acquired');
+    const { service } = await heldElsewhere('wait-stop');
     const waiting = service.acquire('job', { waitForLock: 20 }).catch((e: unknown) => e);
     await sleep(500);
     const stoppedAt = performance.now();
