@@ -18,6 +18,8 @@ export default {
   // Most S3 tests wait on the network and on lock expiry, not on the CPU: on a 2-core machine
   // the default of one worker would run them one after another.
   maxWorkers: 3,
+  // `npm run test:unit -- --coverage` measures every file of lib/, loaded by a test or not.
+  collectCoverageFrom: ['lib/**/*.ts', '!lib/**/*.spec.ts'],
   projects: [
     {
       ...common,
@@ -25,9 +27,16 @@ export default {
       testMatch: ['<rootDir>/lib/**/*.spec.ts'],
     },
     {
+      // The deterministic simulation (no S3): a short run here, the long one with SIM_RUN=long.
+      ...common,
+      displayName: 'sim',
+      testMatch: ['<rootDir>/test/sim/**/*.test.ts'],
+    },
+    {
       ...common,
       displayName: 's3',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/sim/'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
   ],

@@ -73,6 +73,12 @@ export const messages = {
   storeError: (operation: string, bucket: string, objectKey: string, detail: string, advice: string) =>
     `S3 ${operation} on s3://${bucket}/${objectKey} failed: ${detail}. ${advice}`,
 
+  storeExcludes: (option: string) =>
+    `"${option}" has no effect with "store" (the locks live in that store, not on S3); remove one of the two.`,
+
+  listDenied: () =>
+    'Access denied: listing needs s3:ListBucket on the bucket (for the prefix); status and release do not.',
+
   outcomeUnknown: (operation: 'acquire' | 'extend' | 'release', key: string, attempts: number, last: string) =>
     `Could not settle ${operation} of lock "${key}" after ${attempts} attempts (last: ${last}); ` +
     (last.startsWith('precondition') ? 'other writers kept changing it (heavy contention). ' : 'the store is failing or throttling. ') +

@@ -9,7 +9,9 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_WAIT_SECONDS,
 } from './s3-lock.constants.js';
+import type { LockStore } from './protocol/lock-store.js';
 import { defaultWorkerName } from './protocol/owner.js';
+import { S3Store } from './protocol/s3-store.js';
 import {
   checkWaitBelowExpire,
   validExpire,
@@ -21,7 +23,10 @@ import {
 /** Options with every default applied and every value checked. */
 export interface ResolvedS3LockOptions {
   bucket: string;
-  client: S3Client;
+  /** The store the locks live in: `options.store`, or an `S3Store` on `client`. */
+  store: LockStore;
+  /** The S3 client behind `store`; `undefined` when `options.store` was given. */
+  client: S3Client | undefined;
   /** Whether the library created `client` (then `close()` destroys it) rather than the user. */
   ownsClient: boolean;
   prefix: string;
@@ -67,27 +72,45 @@ export function resolveOptions(options: S3LockServiceOptions): ResolvedS3LockOpt
       messages.invalidOption('client', 'an S3 client (an object with a send(command) method, such as new S3Client() from @aws-sdk/client-s3)', options.client),
     );
   }
+  if (options.store !== undefined) checkStoreOption(options);
   if (options.storeCheck !== undefined && typeof options.storeCheck !== 'boolean') {
     throw new InvalidLockArgumentError('storeCheck', messages.invalidOption('storeCheck', 'true or false', options.storeCheck));
   }
+  const requestTimeoutMs = validInteger(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 'requestTimeoutMs', 1, 600_000);
+  const maxAttempts = validInteger(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, 'maxAttempts', 1, 100);
+  const expectedBucketOwner =
+    options.expectedBucketOwner === undefined
+      ? undefined
+      : validName(options.expectedBucketOwner, 'expectedBucketOwner', 64);
+  const client = options.store ? undefined : (options.client ?? createClient(options.clientConfig));
   return {
     bucket: options.bucket,
-    client: options.client ?? createClient(options.clientConfig),
-    ownsClient: options.client === undefined,
+    store: options.store ?? new S3Store(client!, options.bucket, { requestTimeoutMs, maxAttempts, expectedBucketOwner }),
+    client,
+    ownsClient: client !== undefined && options.client === undefined,
     prefix: validName(options.prefix ?? DEFAULT_PREFIX, 'prefix', 900, true),
     workerName: validName(options.owner ?? defaultWorkerName(), 'owner'),
     expire,
     wait,
     mode,
     storeCheck: options.storeCheck ?? true,
-    requestTimeoutMs: validInteger(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 'requestTimeoutMs', 1, 600_000),
-    maxAttempts: validInteger(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, 'maxAttempts', 1, 100),
-    expectedBucketOwner:
-      options.expectedBucketOwner === undefined
-        ? undefined
-        : validName(options.expectedBucketOwner, 'expectedBucketOwner', 64),
+    requestTimeoutMs,
+    maxAttempts,
+    expectedBucketOwner,
     logger: options.logger,
   };
+}
+
+/** A `store` excludes every option about reaching S3: they would silently do nothing. */
+function checkStoreOption(options: S3LockServiceOptions): void {
+  const store = options.store as Partial<LockStore> | null;
+  if (typeof store !== 'object' || store === null || typeof store.read !== 'function' || typeof store.replace !== 'function') {
+    throw new InvalidLockArgumentError('store', messages.invalidOption('store', 'a LockStore such as InMemoryLockStore', options.store));
+  }
+  const s3Option = (['client', 'clientConfig', 'requestTimeoutMs', 'expectedBucketOwner'] as const).find(
+    (name) => options[name] !== undefined,
+  );
+  if (s3Option) throw new InvalidLockArgumentError(s3Option, messages.storeExcludes(s3Option));
 }
 
 /**

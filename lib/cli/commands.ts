@@ -1,7 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Lock } from '../interfaces/lock.interface.js';
 import type { S3LockLogger } from '../interfaces/s3-lock-options.interface.js';
-import { bareEtag } from '../protocol/s3-store.js';
+import { bareEtag, type LockStore } from '../protocol/lock-store.js';
+import { S3Store } from '../protocol/s3-store.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../s3-lock.constants.js';
 import { createClient } from '../s3-lock.options.js';
 import { S3LockClient } from '../core/s3-lock.client.js';
 import { CliError, exitCodeFor, messageFor } from './cli-errors.js';
@@ -21,7 +23,7 @@ import type { CliInvocation, CliOutput } from './run-cli.js';
 /** What a command needs. */
 interface Context {
   service: S3LockClient;
-  client: S3Client;
+  store: LockStore;
   flags: Pick<CliInvocation, 'json' | 'force' | 'etag'>;
   output: CliOutput;
 }
@@ -29,28 +31,45 @@ interface Context {
 /** The CLI writes its own messages; the service's log lines would only repeat them. */
 const silent: S3LockLogger = { log: () => undefined, warn: () => undefined };
 
+/** How many attempts each CLI request gets before it reports the store's failure. */
+const CLI_MAX_ATTEMPTS = 3;
+
+/** Whether `source` is a lock store rather than an S3 client. */
+function isLockStore(source: S3Client | LockStore): source is LockStore {
+  return typeof (source as LockStore).read === 'function' && typeof (source as LockStore).list === 'function';
+}
+
 /**
  * Runs a parsed command against S3, on an `S3LockClient` (the Nest-free core),
  * and returns its exit code; failures are written to `output.err` with what to do.
- * @param client an S3 client to use instead of one from the environment (for tests).
+ * Every request, the listing included, goes through one lock store (with the request time-out).
+ * @param source an S3 client to use instead of one from the environment, or a lock store such
+ *   as `InMemoryLockStore` (for tests).
  */
 export async function runCommand(
   invocation: CliInvocation,
   output: CliOutput,
-  client?: S3Client,
+  source?: S3Client | LockStore,
 ): Promise<ExitCode> {
-  const s3 = client ?? createClient();
+  const s3 = source === undefined ? createClient() : undefined;
   try {
+    const store =
+      source !== undefined && isLockStore(source)
+        ? source
+        : new S3Store((source as S3Client | undefined) ?? s3!, invocation.bucket, {
+            requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+            maxAttempts: CLI_MAX_ATTEMPTS,
+          });
     const service = new S3LockClient({
       bucket: invocation.bucket,
       prefix: invocation.prefix,
-      client: s3,
+      store,
       storeCheck: false,
       owner: 'nestjs-s3-lock-cli',
-      maxAttempts: 3,
+      maxAttempts: CLI_MAX_ATTEMPTS,
       logger: silent,
     });
-    const context: Context = { service, client: s3, flags: invocation, output };
+    const context: Context = { service, store, flags: invocation, output };
     if (invocation.command === 'list') return await list(context);
     if (invocation.command === 'status') return await status(context, invocation.key!);
     return await release(context, invocation.key!);
@@ -58,7 +77,7 @@ export async function runCommand(
     output.err(`nestjs-s3-lock: ${messageFor(error)}\n`);
     return exitCodeFor(error);
   } finally {
-    if (!client) s3.destroy();
+    s3?.destroy();
   }
 }
 
@@ -70,7 +89,7 @@ async function status(context: Context, key: string): Promise<ExitCode> {
 
 async function list(context: Context): Promise<ExitCode> {
   const { service, output } = context;
-  const found = await listLocks(context.client, service);
+  const found = await listLocks(context.store, service);
   const now = service.storeTime();
   const reports: (LockReport | InvalidReport)[] = found.locks.map((entry) =>
     'lock' in entry

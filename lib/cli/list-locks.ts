@@ -1,11 +1,11 @@
-import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { CorruptLockError } from '../errors/corrupt-lock.error.js';
-import { S3LockStoreError } from '../errors/s3-lock-store.error.js';
 import type { Lock } from '../interfaces/lock.interface.js';
-import { classifyS3Error } from '../protocol/s3-errors.js';
+import type { LockStore } from '../protocol/lock-store.js';
 import { PROBE_FOLDER } from '../protocol/store-check.js';
-import { messages } from '../s3-lock.messages.js';
 import type { S3LockClient } from '../core/s3-lock.client.js';
+
+/** How many store-check probe objects a listing allows for beyond its limit. */
+const PROBE_ALLOWANCE = 100;
 
 /** One object found under the prefix: its lock state, or why it is not a lock document. */
 export type ListedLock =
@@ -29,16 +29,16 @@ export interface ListLocksOptions {
 
 /**
  * Every lock under the service's prefix, in key order: one `ListObjectsV2` per 1000 objects,
- * then one `GetObject` per lock. The store check's probe folder is skipped; objects that are
+ * then one `GetObject` per lock, through the service's store. The store check's probe folder is skipped; objects that are
  * not lock documents are listed with the reason; objects deleted meanwhile are left out.
  */
 export async function listLocks(
-  client: S3Client,
+  store: LockStore,
   service: S3LockClient,
   options: ListLocksOptions = {},
 ): Promise<ListedLocks> {
   const limit = options.limit ?? 10_000;
-  const { keys, truncated } = await listKeys(client, service.bucket, service.prefix, limit);
+  const { keys, truncated } = await listKeys(store, service.prefix, limit);
   const found: (ListedLock | null)[] = new Array<ListedLock | null>(keys.length).fill(null);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -59,48 +59,17 @@ export async function listLocks(
   return { locks: found.filter((l): l is ListedLock => l !== null), truncated };
 }
 
-/** Lock keys (object keys without the prefix) under `prefix`, at most `limit`. */
+/** Lock keys (object keys without the prefix) under `prefix`, at most `limit`; probes left out. */
 async function listKeys(
-  client: S3Client,
-  bucket: string,
+  store: LockStore,
   prefix: string,
   limit: number,
 ): Promise<{ keys: string[]; truncated: boolean }> {
-  const keys: string[] = [];
   const probes = prefix + PROBE_FOLDER;
-  let token: string | undefined;
-  // Bounded: each page holds up to 1000 keys, and the loop stops once `limit` keys are found.
-  for (let page = 0; page <= Math.ceil(limit / 1000) + 1; page++) {
-    let output: ListObjectsV2CommandOutput;
-    try {
-      output = await client.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-      );
-    } catch (error) {
-      const failure = classifyS3Error(error);
-      throw new S3LockStoreError(
-        'ListObjectsV2',
-        messages.storeError(
-          'ListObjectsV2',
-          bucket,
-          prefix,
-          failure.detail,
-          failure.status === 403 && failure.code === 'AccessDenied'
-            ? 'Access denied: listing needs s3:ListBucket on the bucket (for the prefix); status and release do not.'
-            : failure.advice || 'The store kept failing; retry later.',
-        ),
-        failure.status,
-        failure,
-      );
-    }
-    for (const object of output.Contents ?? []) {
-      const objectKey = object.Key ?? '';
-      if (objectKey.length <= prefix.length || objectKey.startsWith(probes)) continue;
-      if (keys.length >= limit) return { keys, truncated: true };
-      keys.push(objectKey.slice(prefix.length));
-    }
-    if (!output.IsTruncated || !output.NextContinuationToken) return { keys, truncated: false };
-    token = output.NextContinuationToken;
-  }
-  return { keys, truncated: true };
+  // The probe folder holds at most a few objects at a time (one per running store check).
+  const listed = await store.list(prefix, limit + PROBE_ALLOWANCE);
+  const keys = listed.objectKeys
+    .filter((objectKey) => objectKey.length > prefix.length && !objectKey.startsWith(probes))
+    .map((objectKey) => objectKey.slice(prefix.length));
+  return keys.length > limit ? { keys: keys.slice(0, limit), truncated: true } : { keys, truncated: listed.truncated };
 }

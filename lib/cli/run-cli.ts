@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { LockStore } from '../protocol/lock-store.js';
 import { parseArgs } from 'node:util';
 import { objectKeyFor } from '../protocol/validation.js';
 import { DEFAULT_PREFIX } from '../s3-lock.constants.js';
@@ -32,13 +33,14 @@ const ARITY = { status: 1, list: 0, release: 1 } as const;
  * `S3_LOCK_BUCKET`/`S3_LOCK_PREFIX` in `env`; S3 access from the AWS SDK's default chain.
  * The AWS SDK and the lock service are loaded only once the command line is valid, so
  * `--help` and usage errors answer at once.
- * @param client an S3 client to use instead of one from the environment (for tests).
+ * @param source an S3 client to use instead of one from the environment, or a lock store such
+ *   as `InMemoryLockStore` (for tests).
  */
 export async function runCli(
   argv: string[],
   env: NodeJS.ProcessEnv,
   output: CliOutput,
-  client?: S3Client,
+  source?: S3Client | LockStore,
 ): Promise<ExitCode> {
   const parsed = parse(argv, env);
   if (parsed === 'help') {
@@ -50,7 +52,7 @@ export async function runCli(
     return ExitCode.Usage;
   }
   const { runCommand } = await import('./commands.js');
-  return runCommand(parsed, output, client);
+  return runCommand(parsed, output, source);
 }
 
 /** The invocation, `'help'`, or what is wrong with the command line. */

@@ -9,9 +9,9 @@ import type { S3LockLogger, S3LockServiceOptions } from '../interfaces/s3-lock-o
 import type { S3LockLeadership, S3LockLeadershipOptions } from '../interfaces/leadership.interface.js';
 import { Leadership } from '../leadership/leadership.js';
 import { LockProtocol } from '../protocol/lock-protocol.js';
+import type { LockStore } from '../protocol/lock-store.js';
 import { ProcessLocks } from '../protocol/process-locks.js';
 import { objectKeyFor } from '../protocol/validation.js';
-import { S3Store } from '../protocol/s3-store.js';
 import { probeStore, verifyStore } from '../protocol/store-check.js';
 import { resolveOptions, type ResolvedS3LockOptions } from '../s3-lock.options.js';
 import { processWarningLogger } from './default-logger.js';
@@ -57,7 +57,7 @@ export class S3LockClient {
   protected readonly options: ResolvedS3LockOptions;
   /** Where this instance's log lines go: `options.logger`, else `defaultLogger()`. */
   protected readonly logger: S3LockLogger;
-  private readonly store: S3Store;
+  private readonly store: LockStore;
   private readonly locks: ProcessLocks;
   /** The leaderships started with `lead` and not stopped yet. */
   private readonly leaderships = new Set<S3LockLeadership>();
@@ -76,7 +76,7 @@ export class S3LockClient {
     this.bucket = this.options.bucket;
     this.prefix = this.options.prefix;
     this.logger = this.options.logger ?? this.defaultLogger();
-    this.store = new S3Store(this.options.client, this.bucket, this.options);
+    this.store = this.options.store;
     const protocol = this.tracked(
       new LockProtocol(this.store, { ...this.options, logger: this.logger, shutdownSignal: () => this.stopping.signal }),
     );
@@ -296,7 +296,7 @@ export class S3LockClient {
     // their last requests now: let them begin before waiting for what is in flight.
     await new Promise((resolve) => setImmediate(resolve));
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-    if (this.options.ownsClient) this.options.client.destroy();
+    if (this.options.ownsClient) this.options.client?.destroy();
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import type { LockStore } from '../protocol/lock-store.js';
 
 /**
  * How locks are written.
@@ -27,6 +28,13 @@ export interface S3LockServiceOptions {
   client?: S3Client;
   /** Configuration for the S3 client built when `client` is not given. */
   clientConfig?: S3ClientConfig;
+  /**
+   * **For tests.** A lock store to use instead of S3: an `InMemoryLockStore` from
+   * `nestjs-s3-lock/testing`, whose clock a test advances. When set, no S3 client is created,
+   * and `client`, `clientConfig`, `requestTimeoutMs` and `expectedBucketOwner` must not be set.
+   * `S3LockTestingModule` and `createInMemoryS3Lock` set it for you.
+   */
+  store?: LockStore;
   /**
    * Prepended to every key to form the S3 object key.
    * @default 'locks/'

@@ -22,6 +22,8 @@ export interface LockMetadata {
   writeId: string;
   /** The tick claims carried by this state, in their stored form (see `tick-claims.ts`). */
   ticks?: string;
+  /** The write id of the state the acquisition of this holding replaced, when it was ours. */
+  base?: string;
 }
 
 /** Bodies larger than this are not lock documents; they are refused without being read whole. */
@@ -33,6 +35,7 @@ const META_VERSION = 's3lock-version';
 const META_TOKEN = 's3lock-token';
 const META_WRITE = 's3lock-write';
 const META_TICKS = 's3lock-ticks';
+const META_BASE = 's3lock-base';
 const FIELDS = ['expire', 'lock_time', 'release_time', 'owner'] as const;
 
 /**
@@ -105,6 +108,7 @@ export function encodeMetadata(meta: LockMetadata): Record<string, string> {
     [META_TOKEN]: String(meta.token),
     [META_WRITE]: meta.writeId,
     ...(meta.ticks ? { [META_TICKS]: meta.ticks } : {}),
+    ...(meta.base ? { [META_BASE]: meta.base } : {}),
   };
 }
 
@@ -122,5 +126,6 @@ export function decodeMetadata(metadata: Record<string, string> | undefined): Lo
   if (raw === undefined || !/^\d+$/.test(raw) || !writeId) return null;
   const token = Number(raw);
   const ticks = metadata[META_TICKS];
-  return ticks ? { token, writeId, ticks } : { token, writeId };
+  const base = metadata[META_BASE];
+  return { token, writeId, ...(ticks ? { ticks } : {}), ...(base ? { base } : {}) };
 }

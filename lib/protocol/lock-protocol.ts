@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AcquireAbortedError } from '../errors/acquire-aborted.error.js';
 import { AlreadyLockedError } from '../errors/already-locked.error.js';
 import { CorruptLockError } from '../errors/corrupt-lock.error.js';
@@ -22,10 +21,11 @@ import {
   parseTime,
 } from './lock-document.js';
 import { freshOwner, randomId } from './owner.js';
-import { bareEtag, type S3Store, type WriteResult } from './s3-store.js';
+import { bareEtag, type LockStore, type WriteResult } from './lock-store.js';
 import { toSecond } from './server-clock.js';
 import { TickClaimedError } from './tick-claimed.js';
 import { decodeClaims, encodeClaims, isClaimed, type TickClaim, withClaim } from './tick-claims.js';
+import { type LockTimers, realTimers } from './timers.js';
 import {
   checkWaitBelowExpire,
   objectKeyFor,
@@ -69,10 +69,19 @@ interface Written {
   owner: string | null;
   /** The tick claims of that state, stored form. */
   ticks: string | undefined;
+  /** The write id of that state. */
+  writeId: string;
 }
 
+/**
+ * Where a holding began: the write id of the state its acquisition replaced (`undefined` when
+ * that state was not ours). Kept in every state of the holding (`s3lock-base`), so a release
+ * whose answer was lost can tell, from the next holder's state, that it landed.
+ */
+type Base = string | undefined;
+
 /** A rewrite of a held lock: what it is called in messages, and the document it writes. */
-type Rewrite = { operation: 'extend' | 'release'; doc: LockDocument; lockTime: Date; ticks: string | undefined };
+type Rewrite = { operation: 'extend' | 'release'; doc: LockDocument; lockTime: Date; ticks: string | undefined; base: Base };
 
 /** How many keys' last written states are remembered for the one-request path. */
 const MAX_REMEMBERED = 10_000;
@@ -95,10 +104,13 @@ export class LockProtocol {
   private readonly issued = new WeakSet<Lock>();
   /** The tick claims carried by each state this protocol built (issued or read). */
   private readonly claimsOf = new WeakMap<Lock, string | undefined>();
+  /** Where the holding of each state this protocol built began (see {@link Base}). */
+  private readonly baseOf = new WeakMap<Lock, Base>();
 
   constructor(
-    private readonly store: S3Store,
+    private readonly store: LockStore,
     private readonly settings: LockProtocolSettings,
+    private readonly timers: LockTimers = realTimers,
   ) {}
 
   /** The current state of a lock, or `null` if its object does not exist. */
@@ -153,6 +165,7 @@ export class LockProtocol {
       doc: { expire: newExpire, lock_time: formatTime(this.store.clock.latest()), release_time: null, owner: held.owner },
       lockTime: startedAt,
       ticks: this.claimsOf.get(held),
+      base: this.baseOf.get(held),
     });
   }
 
@@ -176,6 +189,7 @@ export class LockProtocol {
       },
       lockTime: held.lockTime,
       ticks: encodeClaims(cover ? withClaim(claims, cover) : claims),
+      base: this.baseOf.get(held),
     });
   }
 
@@ -203,8 +217,9 @@ export class LockProtocol {
     const startedAt = this.store.clock.earliest();
     const doc = this.heldDocument(owner, expire);
     const token = last.token + 1;
-    const result = await this.store.replace(objectKey, last.etag, encodeDocument(doc), encodeMetadata({ token, writeId, ticks }));
-    if (result.outcome === 'written') return this.remember(key, objectKey, doc, token, result.etag, startedAt, ticks);
+    const base = last.writeId;
+    const result = await this.store.replace(objectKey, last.etag, encodeDocument(doc), encodeMetadata({ token, writeId, ticks, base }));
+    if (result.outcome === 'written') return this.remember(key, objectKey, doc, token, result.etag, startedAt, ticks, base, writeId);
     this.written.delete(objectKey);
     return null;
   }
@@ -243,7 +258,7 @@ export class LockProtocol {
         if (++clockWaits > MAX_CLOCK_WAITS) {
           throw new S3LockStoreError('GetObject', messages.foreignClockBehind(key, objectKey), undefined, undefined);
         }
-        await sleep(500, undefined, { signal });
+        await this.timers.sleep(500, signal);
         continue;
       }
       const exhausted = tokenProblem(previous);
@@ -254,8 +269,9 @@ export class LockProtocol {
       const ticks = encodeClaims(tick ? withClaim(claims, tick) : claims);
       signal?.throwIfAborted();
       condition = seen.object ? seen.object.etag : null;
-      const result = await this.write(objectKey, seen, encodeDocument(doc), encodeMetadata({ token, writeId, ticks }));
-      if (result.outcome === 'written') return this.remember(key, objectKey, doc, token, result.etag, startedAt, ticks);
+      const base = seen.object?.meta?.writeId;
+      const result = await this.write(objectKey, seen, encodeDocument(doc), encodeMetadata({ token, writeId, ticks, base }));
+      if (result.outcome === 'written') return this.remember(key, objectKey, doc, token, result.etag, startedAt, ticks, base, writeId);
       // A scheduled call that lost the race decides without re-reading: the winner claimed the tick.
       if (tick && result.outcome === 'precondition-failed') throw new TickClaimedError(key, tick, 'lost-race', null);
       attempt++;
@@ -263,7 +279,7 @@ export class LockProtocol {
       if (result.outcome === 'unknown') {
         last = result.failure.detail;
         this.debug(`acquire "${key}": outcome unknown (${last}); re-reading`);
-        await backoff(attempt, signal);
+        await backoff(attempt, this.timers, signal);
       }
     }
     // Out of attempts: the last write may have landed unheard. One more read settles it.
@@ -288,7 +304,7 @@ export class LockProtocol {
    */
   private async confirm(lock: Lock, objectKey: string, writeId: string, wait: number, signal: AbortSignal | undefined): Promise<void> {
     try {
-      await sleep(wait * 1000, undefined, { signal });
+      await this.timers.sleep(wait * 1000, signal);
     } catch (error) {
       // Aborted: give back the lock just written (conditionally) before saying so.
       const released = await this.release(lock).then(() => 'released' as const, () => 'failed' as const);
@@ -313,7 +329,7 @@ export class LockProtocol {
     const objectKey = objectKeyFor(this.settings.prefix, held.key);
     const writeId = randomId();
     const body = encodeDocument(change.doc);
-    const metadata = encodeMetadata({ token: held.token, writeId, ticks: change.ticks });
+    const metadata = encodeMetadata({ token: held.token, writeId, ticks: change.ticks, base: change.base });
     let last = 'no answer';
     let sawUnknown = false;
     for (let attempt = 1; attempt <= this.settings.maxAttempts; attempt++) {
@@ -322,20 +338,20 @@ export class LockProtocol {
           ? await this.store.replace(objectKey, held.etag, body, metadata)
           : await this.writeIfUnchanged(held, objectKey, body, metadata);
       if (result.outcome === 'written') {
-        return this.remember(held.key, objectKey, change.doc, held.token, result.etag, change.lockTime, change.ticks);
+        return this.remember(held.key, objectKey, change.doc, held.token, result.etag, change.lockTime, change.ticks, change.base, writeId);
       }
       if (result.outcome === 'unknown') {
         last = result.failure.detail;
         sawUnknown = true;
-        await backoff(attempt);
+        await backoff(attempt, this.timers);
       }
       const seen = await this.observe(held.key, objectKey);
       const landed = this.ownWrite(held.key, objectKey, seen, writeId);
       if (landed) return landed;
       if (!seen.object || bareEtag(seen.object.etag) !== bareEtag(held.etag)) {
-        if (change.operation === 'release' && sawUnknown && this.stillLive(held, seen)) {
-          // Our lock was live, so no other writer could take it: the release that went unheard
-          // landed, and someone acquired the freed lock before this read.
+        if (change.operation === 'release' && sawUnknown && seen.object?.meta?.base === writeId) {
+          // The holding now in the store began from our release: it landed unheard, and
+          // someone acquired the freed lock before this read.
           this.debug(`release "${held.key}": landed unheard; the key has changed hands since`);
           return this.releasedState(held, change);
         }
@@ -347,18 +363,11 @@ export class LockProtocol {
     throw new S3LockStoreError('PutObject', messages.outcomeUnknown(change.operation, held.key, this.settings.maxAttempts, last), undefined, undefined);
   }
 
-  /**
-   * Whether `held` could not yet count as expired for anyone at the time of `seen`, by the
-   * store's clock, with a second of margin for the estimate of when it was written.
-   */
-  private stillLive(held: Lock, seen: Observed): boolean {
-    return seen.serverTime.getTime() < held.expiresAt.getTime() - 1000;
-  }
-
   /** The released state of `held` when it was overwritten before it could be read back. */
   private releasedState(held: Lock, change: Rewrite): Lock {
     const lock: Lock = { ...held, owner: null, releaseTime: parseTime(change.doc.release_time!), etag: '' };
     this.claimsOf.set(lock, change.ticks);
+    this.baseOf.set(lock, change.base);
     return lock;
   }
 
@@ -427,7 +436,7 @@ export class LockProtocol {
     if (seen.object?.meta?.writeId !== writeId) return null;
     const { doc, meta, etag } = seen.object;
     // LastModified (whole seconds, rounded down) is never after the write: a safe base for expiresAt.
-    return this.remember(key, objectKey, doc, meta.token, etag, seen.object.lastModified, meta.ticks);
+    return this.remember(key, objectKey, doc, meta.token, etag, seen.object.lastModified, meta.ticks, meta.base, meta.writeId);
   }
 
   /**
@@ -457,12 +466,14 @@ export class LockProtocol {
     etag: string,
     writtenAt: Date,
     ticks: string | undefined,
+    base: Base,
+    writeId: string,
   ): Lock {
     this.written.delete(objectKey);
     if (this.written.size >= MAX_REMEMBERED) {
       this.written.delete(this.written.keys().next().value as string);
     }
-    this.written.set(objectKey, { etag, token, owner: doc.owner, ticks });
+    this.written.set(objectKey, { etag, token, owner: doc.owner, ticks, writeId });
     const lock: Lock = {
       key,
       owner: doc.owner,
@@ -475,6 +486,7 @@ export class LockProtocol {
     };
     this.issued.add(lock);
     this.claimsOf.set(lock, ticks);
+    this.baseOf.set(lock, base);
     return lock;
   }
 
@@ -491,6 +503,7 @@ export class LockProtocol {
       expiresAt: new Date(lastModified.getTime() + doc.expire * 1000),
     };
     this.claimsOf.set(lock, meta?.ticks);
+    this.baseOf.set(lock, meta?.base);
     return lock;
   }
 

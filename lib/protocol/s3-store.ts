@@ -1,5 +1,7 @@
 import {
   DeleteObjectCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   GetObjectCommand,
   type GetObjectCommandOutput,
   HeadObjectCommand,
@@ -13,29 +15,10 @@ import { MAX_DOCUMENT_BYTES } from './lock-document.js';
 import { type ClassifiedFailure, classifyS3Error } from './s3-errors.js';
 import { ServerClock } from './server-clock.js';
 import { backoff } from './backoff.js';
+import { bareEtag, type ListResult, type LockStore, type ReadResult, type WriteResult } from './lock-store.js';
+import { type LockTimers, realTimers } from './timers.js';
 
-/** An object as read from the store. */
-export interface StoredObject {
-  /** The body, or `null` when it is larger than a lock document can be (`size` says how large). */
-  body: string | null;
-  size: number;
-  /** The ETag exactly as the store returned it. */
-  etag: string;
-  lastModified: Date;
-  metadata: Record<string, string> | undefined;
-}
-
-/** A read: the object (or `null` if there is none) and the store's time of the answer. */
-export interface ReadResult {
-  object: StoredObject | null;
-  serverTime: Date;
-}
-
-/** The outcome of a conditional write. */
-export type WriteResult =
-  | { outcome: 'written'; etag: string }
-  | { outcome: 'precondition-failed' }
-  | { outcome: 'unknown'; failure: ClassifiedFailure };
+export { bareEtag, type ReadResult, type StoredObject, type WriteResult } from './lock-store.js';
 
 /** Settings of the S3 I/O layer. */
 export interface S3StoreSettings {
@@ -54,18 +37,13 @@ function refused(result: WriteResult): boolean {
   return result.outcome === 'precondition-failed' || (result.outcome === 'unknown' && result.failure.kind === 'precondition');
 }
 
-/** An ETag without quotes or weak prefix, for comparisons. */
-export function bareEtag(etag: string): string {
-  return etag.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
-}
-
 /**
  * All S3 requests of the lock protocol: reads, conditional writes, and what is learned from the
  * answers (the store's clock, which ETag form the store accepts in `If-Match`).
  */
-export class S3Store {
+export class S3Store implements LockStore {
   /** The store's clock, fed by every answer's `Date` header. */
-  readonly clock = new ServerClock();
+  readonly clock: ServerClock;
   /**
    * AWS S3 takes `If-Match` with the quoted ETag (RFC 9110); RGW and DigitalOcean Spaces only
    * without quotes. Learned from the first `If-Match` (or the store check), then kept.
@@ -76,7 +54,10 @@ export class S3Store {
     private readonly client: S3Client,
     readonly bucket: string,
     private readonly settings: S3StoreSettings,
-  ) {}
+    private readonly timers: LockTimers = realTimers,
+  ) {
+    this.clock = new ServerClock(() => timers.now());
+  }
 
   /**
    * Reads an object, retrying transient failures with backoff (up to `maxAttempts` requests,
@@ -101,12 +82,12 @@ export class S3Store {
           };
         }
         this.throwUnlessRetryable('GetObject', objectKey, body.failure, attempt, maxAttempts);
-        await backoff(attempt);
+        await backoff(attempt, this.timers);
         continue;
       }
       if (sent.failure.kind === 'not-found') return { object: null, serverTime: sent.serverTime };
       this.throwUnlessRetryable('GetObject', objectKey, sent.failure, attempt, maxAttempts);
-      await backoff(attempt);
+      await backoff(attempt, this.timers);
     }
   }
 
@@ -177,6 +158,32 @@ export class S3Store {
     await this.send(new DeleteObjectCommand(this.input(objectKey)));
   }
 
+  /**
+   * Object keys under `prefix`, in key order: one `ListObjectsV2` per 1000 keys, each with the
+   * request time-out and `ExpectedBucketOwner` of every other request.
+   */
+  async list(prefix: string, limit: number): Promise<ListResult> {
+    const objectKeys: string[] = [];
+    let token: string | undefined;
+    // Bounded: each page holds up to 1000 keys, and the loop stops once `limit` keys are found.
+    for (let page = 0; page <= Math.ceil(limit / 1000) + 1; page++) {
+      const sent = await this.send<ListObjectsV2CommandOutput>(
+        new ListObjectsV2Command({ ...this.bucketInput(), Prefix: prefix, ContinuationToken: token }),
+      );
+      if (!sent.ok) {
+        const denied = sent.failure.status === 403 && sent.failure.code === 'AccessDenied';
+        throw this.storeError('ListObjectsV2', prefix, denied ? { ...sent.failure, advice: messages.listDenied() } : sent.failure);
+      }
+      for (const object of sent.output.Contents ?? []) {
+        if (objectKeys.length >= limit) return { objectKeys, truncated: true };
+        objectKeys.push(object.Key ?? '');
+      }
+      if (!sent.output.IsTruncated || !sent.output.NextContinuationToken) return { objectKeys, truncated: false };
+      token = sent.output.NextContinuationToken;
+    }
+    return { objectKeys, truncated: true };
+  }
+
   private async etagIsStill(objectKey: string, etag: string): Promise<boolean> {
     const sent = await this.send<{ ETag?: string }>(new HeadObjectCommand(this.input(objectKey)));
     if (!sent.ok) return false;
@@ -235,9 +242,12 @@ export class S3Store {
   }
 
   private input(objectKey: string) {
+    return { ...this.bucketInput(), Key: objectKey };
+  }
+
+  private bucketInput() {
     return {
       Bucket: this.bucket,
-      Key: objectKey,
       ...(this.settings.expectedBucketOwner
         ? { ExpectedBucketOwner: this.settings.expectedBucketOwner }
         : {}),
@@ -256,11 +266,11 @@ export class S3Store {
   > {
     let dateHeader: string | undefined;
     let receivedAt = 0;
-    const sentAt = Date.now();
+    const sentAt = this.timers.now();
     const capture = (next: (a: unknown) => Promise<{ response: unknown }>) => async (args: unknown) => {
       const result = await next(args);
       dateHeader = (result.response as { headers?: Record<string, string> }).headers?.date;
-      receivedAt = Date.now();
+      receivedAt = this.timers.now();
       return result;
     };
     (command.middlewareStack.add as (mw: unknown, opts: object) => void)(capture, {

@@ -22,6 +22,9 @@ export class ServerClock {
   /** The latest `latest()` returned: it never goes backwards. */
   private latestMs = Number.NEGATIVE_INFINITY;
 
+  /** @param localNow this worker's wall clock, in milliseconds since the epoch. */
+  constructor(private readonly localNow: () => number = Date.now) {}
+
   /**
    * Records a `Date` header of an answer to a request sent at local time `sentAtMs` and
    * received at `receivedAtMs`; returns the parsed time.
@@ -45,12 +48,12 @@ export class ServerClock {
 
   /** The estimated current time of the store (this worker's clock until a header was seen). */
   now(): Date {
-    return new Date(Date.now() + (this.lowerMs + this.upperMs) / 2);
+    return new Date(this.localNow() + (this.lowerMs + this.upperMs) / 2);
   }
 
   /** A time the store's clock has certainly reached (this worker's clock until a header was seen). */
   earliest(): Date {
-    return new Date(Date.now() + this.lowerMs);
+    return new Date(this.localNow() + this.lowerMs);
   }
 
   /**
@@ -59,7 +62,7 @@ export class ServerClock {
    * `lock_time`, written from it, never goes backwards from one write to the next.
    */
   latest(): Date {
-    this.latestMs = Math.max(this.latestMs, Date.now() + this.upperMs);
+    this.latestMs = Math.max(this.latestMs, this.localNow() + this.upperMs);
     return new Date(this.latestMs);
   }
 }

@@ -3,7 +3,7 @@ import { UnsupportedStoreError } from '../errors/unsupported-store.error.js';
 import type { S3LockMode } from '../interfaces/s3-lock-options.interface.js';
 import { messages } from '../s3-lock.messages.js';
 import { randomId } from './owner.js';
-import type { S3Store, WriteResult } from './s3-store.js';
+import type { LockStore, WriteResult } from './lock-store.js';
 
 /** Where the store check writes its probe objects, under the configured prefix. */
 export const PROBE_FOLDER = '.s3-lock-store-check/';
@@ -21,7 +21,7 @@ export const PROBE_FOLDER = '.s3-lock-store-check/';
  *
  * In `write-wait-verify` mode only reachability and permissions are checked (step 1).
  */
-export async function verifyStore(store: S3Store, prefix: string, mode: S3LockMode): Promise<void> {
+export async function verifyStore(store: LockStore, prefix: string, mode: S3LockMode): Promise<void> {
   const probeKey = `${prefix}${PROBE_FOLDER}${randomId()}`;
   await store.read(probeKey);
   if (mode === 'write-wait-verify') return;
@@ -60,11 +60,11 @@ export const HEALTH_PROBE_KEY = 'health-probe';
  * The cheap check for health probes: one GET of a key that is never written (a 404 is
  * healthy). Throws `S3LockStoreError` with the reason when the store does not answer or refuses.
  */
-export async function probeStore(store: S3Store, prefix: string): Promise<void> {
+export async function probeStore(store: LockStore, prefix: string): Promise<void> {
   await store.read(`${prefix}${PROBE_FOLDER}${HEALTH_PROBE_KEY}`, 1);
 }
 
-function probeFailed(store: S3Store, probeKey: string, result: WriteResult): S3LockStoreError {
+function probeFailed(store: LockStore, probeKey: string, result: WriteResult): S3LockStoreError {
   const detail = result.outcome === 'unknown' ? result.failure.detail : 'refused with 412 on a fresh key';
   return new S3LockStoreError(
     'PutObject',

@@ -1,27 +1,48 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, test } from '@jest/globals';
-import { AlreadyLockedError, LockLostError, type Lock } from '../../lib/index.js';
-import { InMemoryS3Client } from '../../lib/testing/index.js';
+import { AlreadyLockedError, LockLostError, type Lock, type S3LockServiceOptions } from '../../lib/index.js';
+import { InMemoryLockStore, InMemoryS3Client } from '../../lib/testing/index.js';
 import { testClient } from '../support/s3-env.js';
 import { testService } from '../support/services.js';
 
+/** How a test reaches one store, and how time passes on it. */
+interface StoreUnderTest {
+  connection: Pick<S3LockServiceOptions, 'client' | 'store'>;
+  /** Lets `ms` pass on the store's clock: real time, or the in-memory store's own clock. */
+  elapse(ms: number): Promise<void>;
+  /** The time on that clock, in milliseconds. */
+  now(): number;
+}
+
+const realTime = { elapse: (ms: number) => sleep(ms), now: () => Date.now() };
+
 /**
- * One table of behaviour, run against every store: the real Ceph RGW and the in-memory double
- * users test their applications with. Any difference between the two fails here.
+ * One table of behaviour, run against every store: the real Ceph RGW and the in-memory doubles
+ * users test their applications with. Any difference between them fails here.
  */
-const stores: [string, () => S3Client][] = [
-  ['the real S3 store (Ceph RGW)', () => testClient()],
-  ['InMemoryS3Client', () => new InMemoryS3Client()],
+const stores: [string, () => StoreUnderTest][] = [
+  ['the real S3 store (Ceph RGW)', () => ({ connection: { client: testClient() }, ...realTime })],
+  ['InMemoryS3Client', () => ({ connection: { client: new InMemoryS3Client() }, ...realTime })],
+  [
+    'InMemoryLockStore',
+    () => {
+      const store = new InMemoryLockStore();
+      return {
+        connection: { store },
+        elapse: (ms) => Promise.resolve(store.advance(ms / 1000)),
+        now: () => store.now().getTime(),
+      };
+    },
+  ],
 ];
 
-describe.each(stores)('lock semantics on %s', (_name, makeClient) => {
+describe.each(stores)('lock semantics on %s', (_name, makeStore) => {
   /** Two services (two replicas) sharing one store and one prefix. */
   function replicas(name: string) {
-    const client = makeClient();
-    const a = testService(name, { client, owner: 'replica-a' });
-    const b = testService(name, { client, owner: 'replica-b', prefix: a.prefix });
-    return { a: a.service, b: b.service, client, prefix: a.prefix };
+    const { connection, elapse, now } = makeStore();
+    const a = testService(name, { ...connection, owner: 'replica-a' });
+    const b = testService(name, { ...connection, owner: 'replica-b', prefix: a.prefix });
+    return { a: a.service, b: b.service, prefix: a.prefix, elapse, now };
   }
 
   test('the store passes the store check (conditional writes enforced)', async () => {
@@ -30,13 +51,13 @@ describe.each(stores)('lock semantics on %s', (_name, makeClient) => {
   });
 
   test('acquire: the store holds the lock with its owner, expiry and token', async () => {
-    const { a, b } = replicas('acquire');
+    const { a, b, now } = replicas('acquire');
     const lock = await a.acquire('job', { owner: 'alice', expire: 30 });
     expect(lock).toMatchObject({ key: 'job', owner: 'alice', expire: 30, releaseTime: null });
     expect(lock.token).toBeGreaterThan(0);
     const seen = await b.inspect('job');
     expect(seen).toMatchObject({ owner: 'alice', expire: 30, token: lock.token, releaseTime: null });
-    expect(seen!.expiresAt.getTime() - Date.now()).toBeGreaterThan(25_000);
+    expect(seen!.expiresAt.getTime() - now()).toBeGreaterThan(25_000);
     expect(await b.inspect('never-taken')).toBeNull();
   });
 
@@ -72,17 +93,17 @@ describe.each(stores)('lock semantics on %s', (_name, makeClient) => {
   });
 
   test('expiry: a lock is taken over once it expired by the store clock, never before', async () => {
-    const { a, b } = replicas('expiry');
+    const { a, b, elapse, now } = replicas('expiry');
     const alice = await a.acquire('job', { owner: 'alice', expire: 1 });
-    const takenAt = Date.now();
+    const takenAt = now();
     let bob: Lock | null = null;
     let attempts = 0;
-    while (bob === null && Date.now() - takenAt < 6000 && attempts < 100) {
+    while (bob === null && now() - takenAt < 6000 && attempts < 100) {
       attempts++;
       bob = await b.tryAcquire('job', { owner: 'bob', expire: 30 });
-      if (bob === null) await sleep(200);
+      if (bob === null) await elapse(200);
     }
-    const tookOverAfter = Date.now() - takenAt;
+    const tookOverAfter = now() - takenAt;
     expect(bob).toMatchObject({ owner: 'bob' });
     expect(attempts).toBeGreaterThan(1); // refused at first, while alice's lock was live
     expect(tookOverAfter).toBeGreaterThanOrEqual(1000);

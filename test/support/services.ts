@@ -20,7 +20,11 @@ export class MemoryLogger implements S3LockLogger {
   }
 }
 
-/** A service on the test store under a fresh prefix, with a memory logger. */
+/**
+ * A service on the test store under a fresh prefix, with a memory logger. With `store` (an
+ * `InMemoryLockStore`), the service uses that store and `client` is the test store's client,
+ * unused by the service.
+ */
 export function testService(
   name: string,
   options: Partial<S3LockServiceOptions> & { client?: S3Client } = {},
@@ -28,6 +32,7 @@ export function testService(
   const logger = new MemoryLogger();
   const prefix = options.prefix ?? uniquePrefix(name);
   const client = options.client ?? testClient();
-  const service = new S3LockService({ bucket: testBucket(), logger, ...options, prefix, client });
+  const connection = options.store ? {} : { client };
+  const service = new S3LockService({ bucket: testBucket(), logger, ...options, prefix, ...connection });
   return { service, logger, prefix, client };
 }
