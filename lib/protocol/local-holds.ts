@@ -64,6 +64,11 @@ export class LocalHolds {
     this.holds.set(lock.key, hold);
   }
 
+  /** Moves the trust of an existing hold of `lock`'s owner (an extension); no hold, no change. */
+  refresh(lock: Lock, writeStartedAt: number): void {
+    if (this.holds.get(lock.key)?.lock.owner === lock.owner) this.hold(lock, writeStartedAt);
+  }
+
   /** Ends the hold of `lock`'s owner on its key: it was released or lost. */
   drop(lock: Lock): void {
     const hold = this.holds.get(lock.key);

@@ -4,6 +4,7 @@ import { LockLostError } from '../errors/lock-lost.error.js';
 import { AcquireAbortedError } from '../errors/acquire-aborted.error.js';
 import type { AcquireOptions } from '../interfaces/acquire-options.interface.js';
 import type { Lock } from '../interfaces/lock.interface.js';
+import { lostSignalMarginMs } from './lease-margin.js';
 import { LocalHolds } from './local-holds.js';
 import type { LockProtocol } from './lock-protocol.js';
 import type { TickClaim } from './tick-claims.js';
@@ -97,7 +98,7 @@ export class ProcessLocks {
     const startedAt = performance.now();
     try {
       const extended = await this.protocol.extend(lock, expire);
-      this.holds.hold(extended, startedAt);
+      this.holds.refresh(extended, startedAt);
       return extended;
     } catch (error) {
       if (error instanceof LockLostError) this.holds.drop(lock);
@@ -121,18 +122,31 @@ export class ProcessLocks {
   }
 
   /**
-   * One try: refused here while this process holds the key, else decided by S3. A call that
-   * names its `owner` always asks S3: it may stand for a worker of its own (and a tool other
-   * than this library may have freed the key behind this process's back).
+   * One try: refused here while this process holds the key, else decided by S3. Only calls that
+   * leave `owner` to the library (a fresh owner each) take part: a call that names its `owner`
+   * always asks S3, and its lock refuses no one here, since it may stand for a worker of its
+   * own that a forced release elsewhere (the CLI, another tool) can free behind our back.
    */
   private async attempt(key: string, options: AcquireOptions, tick: TickClaim | undefined): Promise<Lock> {
-    const local = options.owner === undefined ? this.holds.heldByOther(key, undefined) : undefined;
+    const local = options.owner === undefined ? this.heldHere(key) : undefined;
     if (local) throw new AlreadyLockedError(local);
     const startedAt = performance.now();
     const lock = await this.protocol.acquire(key, options, tick);
-    this.holds.hold(lock, startedAt);
+    if (options.owner === undefined) this.holds.hold(lock, startedAt);
     this.startedAt.set(lock, startedAt);
     return lock;
+  }
+
+  /**
+   * The lock a call of this process holds on `key`, while trusted by this machine's monotonic
+   * clock and by the store's clock too (a test's in-memory store may move its clock ahead).
+   */
+  private heldHere(key: string): (Lock & { owner: string }) | undefined {
+    const local = this.holds.heldByOther(key, undefined);
+    if (!local) return undefined;
+    if (this.storeNow() < local.expiresAt.getTime() - lostSignalMarginMs(local.expire)) return local;
+    this.holds.drop(local);
+    return undefined;
   }
 
   /**
@@ -159,7 +173,7 @@ export class ProcessLocks {
       } catch (error) {
         const left = deadline - performance.now();
         if (!(error instanceof AlreadyLockedError) || left <= 0) throw error;
-        if (options.owner === undefined && this.holds.heldByOther(key, undefined)) {
+        if (options.owner === undefined && this.heldHere(key)) {
           // The holder is in this process: its release (or the end of its trust) is the news.
           await pause(left, signal, this.holds.whenFree(key));
           poll = 0;
