@@ -20,6 +20,7 @@ import { compareDecorator, decoratedCases, measureOverhead } from './scenarios/d
 import { runScale } from './scenarios/scale.js';
 import { runTicks } from './scenarios/ticks.js';
 import { runUncontended } from './scenarios/uncontended.js';
+import { runLocalContention, runWaiting, waitingTable } from './scenarios/waiting.js';
 import { SleepProbe } from './sleep-probe.js';
 import { nowMs, round } from './stats.js';
 
@@ -43,6 +44,7 @@ const SIZES = {
     overheadCalls: 2000,
     decoratorPairs: 300,
     cliRuns: 15,
+    waiting: { rounds: 5, holdMs: 2000, calls: 20 },
   },
   quick: {
     uncontended: { iterations: 20, warmup: 3, originWaitIterations: 2 },
@@ -60,6 +62,7 @@ const SIZES = {
     overheadCalls: 300,
     decoratorPairs: 40,
     cliRuns: 5,
+    waiting: { rounds: 2, holdMs: 1000, calls: 20 },
   },
 };
 
@@ -137,6 +140,9 @@ async function main(): Promise<void> {
     const scale = await runScale(prefix, settings.scale);
     step('decorator overhead, in memory');
     const overhead = await measureOverhead(settings.overheadCalls);
+    step('waiting for a lock, in-process contention');
+    const waiting = await runWaiting(prefix, settings.waiting.rounds, settings.waiting.holdMs);
+    const localContention = await runLocalContention(prefix, settings.waiting.calls);
     step('CLI start-up');
     const cliStartup = await runCliStartup(prefix, settings.cliRuns);
     const figures: Figures = { uncontended, decoratorPair, contention, ticks, scale, overhead };
@@ -163,6 +169,9 @@ async function main(): Promise<void> {
       'Scale: one process holding many locks:',
       scaleTable(figures),
       '',
+      'Waiting for a lock (waitForLock) and calls in one process:',
+      waitingTable(waiting, localContention),
+      '',
       'CLI start-up (wall time, Nest-free core):',
       cliStartupTable(cliStartup),
       '',
@@ -175,7 +184,7 @@ async function main(): Promise<void> {
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(
       out,
-      `${JSON.stringify({ date: new Date().toISOString(), size, seconds, machine: { ...machine(), loadAverage1mAtStart: loadAtStart }, settings, goals, ...figures, cliStartup }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), size, seconds, machine: { ...machine(), loadAverage1mAtStart: loadAtStart }, settings, goals, ...figures, cliStartup, waiting, localContention }, null, 2)}\n`,
     );
     writeFileSync(out.replace(/(\.json)?$/, '.txt'), text);
     step(`figures written to ${out} (tables: .txt next to it)`);

@@ -13,3 +13,6 @@ export const S3_LOCK_LOGGER_CONTEXT = 'S3Lock';
 
 /** Default `shutdownTimeout`, in seconds. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 10;
+
+/** Metadata key of `@WhileLeader`, kept on the method. */
+export const S3_LOCK_LEADER_METADATA = 's3_lock:leader';

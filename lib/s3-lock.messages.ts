@@ -191,6 +191,22 @@ export const messages = {
     `The S3LockModule events.${hook} hook threw; ignored: ${errorText(error)}`,
 
   conflict: () => 'This operation is already running. Try again later.',
+
+  // Waiting for a lock and leadership (lib/protocol/process-locks.ts, lib/leadership/).
+  elected: (key: string, token: number) => `This replica is now the leader of "${key}" (token ${token}).`,
+
+  deposed: (key: string, token: number, why: string) =>
+    `This replica is no longer the leader of "${key}" (token ${token}): ${why}`,
+
+  leaseRunningOut: (key: string, expire: number) =>
+    `the lease of "${key}" (expire ${expire} s) could not be extended in time: S3 did not answer, ` +
+    'or this process stalled. It steps down before another replica can take over, and competes again.',
+
+  leadershipRetry: (key: string, error: unknown) =>
+    `Competing for the leadership of "${key}" failed (will try again): ${errorText(error)}`,
+
+  leaderHandlerFailed: (key: string, handler: string, error: unknown) =>
+    `The ${handler} handler of the leadership of "${key}" failed: ${errorText(error)}`,
 } as const;
 
 function errorText(error: unknown): string {

@@ -1,4 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { S3LockLeaderExplorer } from './leadership/leader-explorer.js';
 import {
   ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
@@ -29,7 +31,7 @@ const providers = [S3LockService, S3LockRunner];
  *   useFactory: (config: ConfigService) => ({ bucket: config.getOrThrow('LOCK_BUCKET') }),
  * })
  */
-@Module({ providers, exports: providers })
+@Module({ imports: [DiscoveryModule], providers: [...providers, S3LockLeaderExplorer], exports: providers })
 export class S3LockModule extends ConfigurableModuleClass {
   /** Configures the module with a bucket name, or with options (`isGlobal` among them). */
   static override forRoot(options: string | typeof OPTIONS_TYPE): DynamicModule {

@@ -51,10 +51,11 @@ export class S3LockService extends S3LockClient implements OnModuleInit, BeforeA
   /**
    * First step of shutdown: ends the waits of every acquisition still in progress (each
    * rejects with `AcquireAbortedError`, after releasing a lock it had just written), so they
-   * neither start a run nor hold up the shutdown. Releases and extensions go on.
+   * neither start a run nor hold up the shutdown, and stops every leadership (see
+   * `stopWaiting`). Releases and extensions go on.
    */
-  beforeApplicationShutdown(): void {
-    this.abortAcquisitions(new Error('the application is shutting down'));
+  beforeApplicationShutdown(): Promise<void> {
+    return this.stopWaiting(new Error('the application is shutting down'));
   }
 
   /**

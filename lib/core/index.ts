@@ -14,3 +14,4 @@ export * from '../interfaces/acquire-options.interface.js';
 export * from '../interfaces/lock.interface.js';
 export * from '../interfaces/s3-lock-options.interface.js';
 export * from '../s3-lock.constants.js';
+export * from '../interfaces/leadership.interface.js';

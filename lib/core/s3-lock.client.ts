@@ -6,18 +6,25 @@ import type {
 } from '../interfaces/acquire-options.interface.js';
 import type { Lock } from '../interfaces/lock.interface.js';
 import type { S3LockLogger, S3LockServiceOptions } from '../interfaces/s3-lock-options.interface.js';
+import type { S3LockLeadership, S3LockLeadershipOptions } from '../interfaces/leadership.interface.js';
+import { Leadership } from '../leadership/leadership.js';
 import { LockProtocol } from '../protocol/lock-protocol.js';
 import type { LockStore } from '../protocol/lock-store.js';
+import { ProcessLocks } from '../protocol/process-locks.js';
+import { objectKeyFor } from '../protocol/validation.js';
 import { probeStore, verifyStore } from '../protocol/store-check.js';
 import { resolveOptions, type ResolvedS3LockOptions } from '../s3-lock.options.js';
 import { processWarningLogger } from './default-logger.js';
 
-/** The protocol behind each client, for the Nest runner (internal; not part of the public API). */
-const protocols = new WeakMap<S3LockClient, LockProtocol>();
+/** The locks behind each client, for the Nest runner (internal; not part of the public API). */
+const processLocks = new WeakMap<S3LockClient, ProcessLocks>();
 
-/** The lock protocol `client` runs on, its requests counted for `close()`. Internal. */
-export function protocolOf(client: S3LockClient): LockProtocol {
-  return protocols.get(client)!;
+/**
+ * The locks of `client` in this process: the in-process decisions and waiting, over its
+ * protocol (whose requests are counted for `close()`). Internal.
+ */
+export function locksOf(client: S3LockClient): ProcessLocks {
+  return processLocks.get(client)!;
 }
 
 /** Options of `S3LockClient`: the same as those of `S3LockService`. */
@@ -51,7 +58,9 @@ export class S3LockClient {
   /** Where this instance's log lines go: `options.logger`, else `defaultLogger()`. */
   protected readonly logger: S3LockLogger;
   private readonly store: LockStore;
-  private readonly protocol: LockProtocol;
+  private readonly locks: ProcessLocks;
+  /** The leaderships started with `lead` and not stopped yet. */
+  private readonly leaderships = new Set<S3LockLeadership>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private storeVerified = false;
   private storeVerifiedAtMs: number | undefined;
@@ -68,10 +77,15 @@ export class S3LockClient {
     this.prefix = this.options.prefix;
     this.logger = this.options.logger ?? this.defaultLogger();
     this.store = this.options.store;
-    this.protocol = this.tracked(
+    const protocol = this.tracked(
       new LockProtocol(this.store, { ...this.options, logger: this.logger, shutdownSignal: () => this.stopping.signal }),
     );
-    protocols.set(this, this.protocol);
+    this.locks = new ProcessLocks(protocol, () => this.store.clock.now().getTime(), (reason) => {
+      const inProgress = this.stopping;
+      this.stopping = new AbortController();
+      inProgress.abort(reason);
+    });
+    processLocks.set(this, this.locks);
   }
 
   /**
@@ -117,14 +131,19 @@ export class S3LockClient {
    *
    * Succeeds when the key is free (never locked, released, or expired by the store's clock) or
    * already held by `options.owner`, which refreshes it. Throws `AlreadyLockedError`, naming
-   * the holder, when another owner holds it or other writers won every attempt of this call
+   * the holder, when another owner holds it (at once, without a request, when that owner is a
+   * call of this instance in this process) or other writers won every attempt of this call
    * (`holder` is then `UNKNOWN_HOLDER` if they have released it since), and
    * `AcquireAbortedError` when `options.signal`, `close()` or the application's shutdown
-   * ended one of its waits.
+   * ended one of its waits. With `options.waitForLock`, keeps trying that many seconds first
+   * (see docs/DECORATOR.md, "Waiting for a lock").
+   * @example
+   * // Queue behind a running job for up to 30 s, then give up with AlreadyLockedError.
+   * const lock = await locks.acquire('migrations', { expire: 300, waitForLock: 30 });
    * @returns the held lock, with its fencing `token`.
    */
   acquire(key: string, options?: AcquireOptions): Promise<Lock> {
-    return this.protocol.acquire(key, options);
+    return this.locks.acquire(key, options);
   }
 
   /** Like `acquire`, but returns `null` instead of throwing `AlreadyLockedError`. */
@@ -145,7 +164,7 @@ export class S3LockClient {
    * @returns the released state.
    */
   release(lock: Lock): Promise<Lock> {
-    return this.protocol.release(lock);
+    return this.locks.release(lock);
   }
 
   /**
@@ -158,7 +177,7 @@ export class S3LockClient {
    */
   forceRelease(lock: Lock): Promise<Lock> {
     this.logger.warn(`Forcing the release of "${lock?.key}", held by "${lock?.owner}" (token ${lock?.token}).`);
-    return this.protocol.release(lock, true);
+    return this.locks.release(lock, true);
   }
 
   /**
@@ -167,7 +186,7 @@ export class S3LockClient {
    * @returns the extended lock; use it (not the old one) for the next `extend` or `release`.
    */
   extend(lock: Lock, expire?: number): Promise<Lock> {
-    return this.protocol.extend(lock, expire);
+    return this.locks.extend(lock, expire);
   }
 
   /**
@@ -181,7 +200,44 @@ export class S3LockClient {
 
   /** The current state of the lock `key`, or `null` if it has never been written. */
   inspect(key: string): Promise<Lock | null> {
-    return this.protocol.inspect(key);
+    return this.locks.inspect(key);
+  }
+
+  /**
+   * Makes this replica compete for the leadership of `key`: one replica at a time is the leader
+   * (holds the lock `key` and keeps extending it); when it dies, loses S3 or stops, another
+   * takes over (within about `expire` + 2 s after a crash, at once after `stop()`). A leader
+   * learns that it lost the lease (`term.signal` aborts) before any other replica can take it.
+   * `stopWaiting()` and `close()` (and so application shutdown) stop it. See docs/LEADERSHIP.md,
+   * and `@WhileLeader` for the decorator form.
+   *
+   * @example
+   * const leadership = locks.lead('queue-consumer', {
+   *   expire: 15,
+   *   onElected: async ({ token, signal }) => consumer.run({ fencingToken: token, signal }),
+   *   onDeposed: (_term, reason) => logger.warn(`no longer leader: ${reason.message}`),
+   * });
+   * // later: leadership.isLeader, leadership.token; at the end:
+   * await leadership.stop();
+   */
+  lead(key: string, options: S3LockLeadershipOptions = {}): S3LockLeadership {
+    objectKeyFor(this.prefix, key);
+    const leadership: S3LockLeadership = new Leadership(this.locks, key, options, this.logger, () =>
+      this.leaderships.delete(leadership),
+    );
+    this.leaderships.add(leadership);
+    return leadership;
+  }
+
+  /**
+   * Ends the waits of every acquisition in progress (`waitForLock` among them; see
+   * `abortAcquisitions`) and stops every leadership (leaders step down and release). Other held
+   * locks are not touched, and later calls may wait again. Application shutdown calls it first;
+   * `close()` calls it too.
+   */
+  async stopWaiting(reason: Error = new Error('waiting was stopped')): Promise<void> {
+    this.abortAcquisitions(reason);
+    await Promise.all([...this.leaderships].map((leadership) => leadership.stop()));
   }
 
   /**
@@ -215,7 +271,8 @@ export class S3LockClient {
    * waits for its requests in flight (a release at shutdown among them),
    * then destroys the S3 client if the library created it (from `clientConfig` or the
    * environment). A client passed as `options.client` is never destroyed: its owner does that.
-   * Held locks are not released (release them first). Idempotent; do not use the instance after.
+   * Waits and leaderships end first (see `stopWaiting`); other held locks are not released
+   * (release them first). Idempotent; do not use the instance after.
    */
   close(): Promise<void> {
     this.abortAcquisitions(new Error('the lock client is closing'));
@@ -224,18 +281,17 @@ export class S3LockClient {
   }
 
   /**
-   * Ends the waits of every acquisition in progress (for the store's clock, the `wait`
-   * confirmation, a backoff): each rejects with `AcquireAbortedError` carrying `reason`, after
-   * releasing a lock it had just written. Later calls are not affected, nor are releases and
-   * extensions. `close()` does this first.
+   * Ends the waits of every acquisition in progress (for the lock with `waitForLock`, for the
+   * store's clock, the `wait` confirmation, a backoff): each rejects with `AcquireAbortedError`
+   * carrying `reason`, after releasing a lock it had just written. Later calls are not affected,
+   * nor are releases and extensions. `close()` does this first.
    */
   protected abortAcquisitions(reason: Error): void {
-    const inProgress = this.stopping;
-    this.stopping = new AbortController();
-    inProgress.abort(reason);
+    this.locks.close(reason);
   }
 
   private async drainAndDestroy(): Promise<void> {
+    await this.stopWaiting(new Error('the lock client is closing'));
     // Other shutdown hooks of the same phase (Nest calls a module's hooks together) may start
     // their last requests now: let them begin before waiting for what is in flight.
     await new Promise((resolve) => setImmediate(resolve));

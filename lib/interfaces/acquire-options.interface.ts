@@ -19,10 +19,20 @@ export interface AcquireOptions {
    */
   wait?: number;
   /**
-   * Ends the call's waits early: the wait for the store's clock after another tool wrote the
-   * lock, the `wait` confirmation, and the backoff after a failed write. An aborted call rejects
-   * with `AcquireAbortedError` at once, after releasing a lock it had just written. The
-   * service's own signal, aborted when the application shuts down, does the same for every call.
+   * Seconds to keep trying while another owner holds the lock, before giving up as without it
+   * (`acquire` throws `AlreadyLockedError`, `tryAcquire` returns `null`, `runExclusive` does not
+   * run). Polls S3 every 125 ms to 1 s (backoff with jitter: a release is noticed within about a
+   * second); waits for a holder in this process without polling; several waiters on one key in
+   * one process share one poller. From 0 to 86400. See docs/DECORATOR.md, "Waiting for a lock".
+   * @default 0 (do not wait)
+   */
+  waitForLock?: number;
+  /**
+   * Ends the call's waits early: the wait for the lock (`waitForLock`), the wait for the
+   * store's clock after another tool wrote the lock, the `wait` confirmation, and the backoff
+   * after a failed write. An aborted call rejects with `AcquireAbortedError` at once, after
+   * releasing a lock it had just written. The service's own signal, aborted when the
+   * application shuts down (or by `close()` / `stopWaiting()`), does the same for every call.
    */
   signal?: AbortSignal;
 }

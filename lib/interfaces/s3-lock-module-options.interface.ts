@@ -51,6 +51,15 @@ export interface S3LockRunOptions {
    * @default false
    */
   autoExtend?: boolean;
+  /**
+   * Seconds to wait for the lock while another run holds it, before `onLocked` applies (see
+   * `AcquireOptions.waitForLock`): the method runs once the holder releases, if that happens in
+   * time. A scheduled call (a `@Cron` / `@Interval` tick) stops waiting as soon as its tick, or
+   * a later one, has been run elsewhere: a tick never runs late past the next one. Shutdown
+   * ends every wait (the call is skipped with reason `'shutting-down'`).
+   * @default 0 (do not wait)
+   */
+  waitForLock?: number;
 }
 
 /** Options of `@WithS3Lock({ ... })`. */
@@ -123,6 +132,12 @@ export interface S3LockModuleOptions extends S3LockServiceOptions {
    * @default false
    */
   autoExtend?: boolean;
+  /**
+   * Default of `waitForLock` (seconds) for every `@WithS3Lock`; `acquire`, `tryAcquire` and
+   * `runExclusive` take theirs per call.
+   * @default 0
+   */
+  waitForLock?: number;
   /** Hooks on what decorated calls do; see {@link S3LockEvents}. */
   events?: S3LockEvents;
   /**

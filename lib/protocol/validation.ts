@@ -110,3 +110,11 @@ export function validInteger(value: unknown, name: string, min: number, max: num
   }
   return value;
 }
+
+/** `waitForLock`: seconds, 0 or more, at most a day. */
+export function validWaitForLock(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 86_400) {
+    throw new InvalidLockArgumentError('waitForLock', messages.invalidOption('waitForLock', 'a number of seconds from 0 to 86400', value));
+  }
+  return value;
+}

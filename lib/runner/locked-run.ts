@@ -4,6 +4,7 @@ import { S3LockError } from '../errors/s3-lock.error.js';
 import type { Lock } from '../interfaces/lock.interface.js';
 import type { S3LockRunContext } from '../s3-lock.context.js';
 import { messages } from '../s3-lock.messages.js';
+import { lostSignalMarginMs } from '../protocol/lease-margin.js';
 import type { TickClaim } from '../protocol/tick-claims.js';
 
 /** How a run ended, for the log and the `released` event. */
@@ -27,21 +28,15 @@ export interface RunListener {
   lost(error: Error): void;
   /** A write on the lock failed in a way worth a warning (not a loss). */
   warn(message: string): void;
+  /** The reason the signal gets when the lease runs out unextended, if not the runner's. */
+  expiredError?(): Error;
 }
 
 /** Below this, automatic extensions would only add S3 requests. */
 const MIN_EXTEND_INTERVAL_MS = 250;
 
-/**
- * How long before its expiry a run's lock counts as lost (ms): a quarter of `expire`, at most a
- * second. Another owner can take the lock over no earlier than `expire` after the write that
- * set it started (the store judges expiry to the second, rounding in the holder's favour), so
- * the signal fires at least this long before a takeover can happen, even after an event-loop
- * stall or a timer that fires late by up to this much.
- */
-export function lostSignalMarginMs(expire: number): number {
-  return Math.min(1000, (expire * 1000) / 4);
-}
+/** Re-exported for the callers that knew it here; its home is `protocol/lease-margin.ts`. */
+export { lostSignalMarginMs } from '../protocol/lease-margin.js';
 
 /**
  * One decorated call that holds its lock: the lock's latest state, the run's `AbortSignal`, the
@@ -174,7 +169,9 @@ export class LockedRun implements S3LockRunContext {
     const deadline = writeStartedAt + expire * 1000 - lostSignalMarginMs(expire);
     this.expiryTimer = setTimeout(() => {
       // Not necessarily taken over: the final release stays conditional and may still succeed.
-      if (this.held) this.lose(new S3LockError(messages.expiredWhileRunning(this.current.key, this.current.expire)), true);
+      if (!this.held) return;
+      const error = this.listener.expiredError?.() ?? new S3LockError(messages.expiredWhileRunning(this.current.key, this.current.expire));
+      this.lose(error, true);
     }, Math.max(0, deadline - performance.now()));
     this.expiryTimer.unref();
   }

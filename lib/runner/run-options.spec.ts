@@ -8,6 +8,7 @@ describe('resolveRunDefaults', () => {
       onLocked: 'skip',
       minHold: 0,
       autoExtend: false,
+      waitForLock: 0,
       events: {},
       shutdownTimeoutMs: 10_000,
     });
@@ -20,6 +21,8 @@ describe('resolveRunDefaults', () => {
     ['autoExtend', { autoExtend: 'yes' }],
     ['events', { events: 'log' }],
     ['shutdownTimeout', { shutdownTimeout: -1 }],
+    ['waitForLock', { waitForLock: -1 }],
+    ['waitForLock', { waitForLock: Infinity }],
   ])('rejects a bad %s, naming it', (argument, bad) => {
     const error = (() => {
       try {
@@ -35,8 +38,8 @@ describe('resolveRunDefaults', () => {
 
 describe('checkDecoratorOptions and resolveRunOptions', () => {
   test("a method's own options win over the module's defaults", () => {
-    const defaults = resolveRunDefaults({ bucket: 'b', onLocked: 'throw', minHold: 5, autoExtend: true });
-    const own = checkDecoratorOptions({ key: 'k', minHold: 0, expire: 30 });
+    const defaults = resolveRunDefaults({ bucket: 'b', onLocked: 'throw', minHold: 5, autoExtend: true, waitForLock: 3 });
+    const own = checkDecoratorOptions({ key: 'k', minHold: 0, expire: 30, waitForLock: 1.5 });
     expect(resolveRunOptions(own, defaults)).toEqual({
       key: 'k',
       expire: 30,
@@ -44,6 +47,7 @@ describe('checkDecoratorOptions and resolveRunOptions', () => {
       onLocked: 'throw',
       minHold: 0,
       autoExtend: true,
+      waitForLock: 1.5,
     });
   });
 

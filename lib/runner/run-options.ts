@@ -8,7 +8,7 @@ import type {
   WithS3LockOptions,
 } from '../interfaces/s3-lock-module-options.interface.js';
 import type { S3LockScheduledRunOptions } from '../interfaces/scheduled-run.interface.js';
-import { validExpire, validInteger, validWait } from '../protocol/validation.js';
+import { validExpire, validInteger, validWait, validWaitForLock } from '../protocol/validation.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS } from '../s3-lock.internal-constants.js';
 import { messages } from '../s3-lock.messages.js';
 
@@ -17,6 +17,7 @@ export interface ResolvedRunDefaults {
   onLocked: S3LockOnLocked;
   minHold: number;
   autoExtend: boolean;
+  waitForLock: number;
   events: S3LockEvents;
   shutdownTimeoutMs: number;
 }
@@ -31,6 +32,8 @@ export interface ResolvedRunOptions {
   onLocked: S3LockOnLocked;
   minHold: number;
   autoExtend: boolean;
+  /** Seconds to wait for the lock; see `S3LockRunOptions.waitForLock`. */
+  waitForLock: number;
 }
 
 const ON_LOCKED: readonly S3LockOnLocked[] = ['skip', 'throw'];
@@ -49,6 +52,7 @@ export function resolveRunDefaults(options: S3LockModuleOptions): ResolvedRunDef
     onLocked: checked.onLocked ?? 'skip',
     minHold: checked.minHold ?? 0,
     autoExtend: checked.autoExtend ?? false,
+    waitForLock: checked.waitForLock ?? 0,
     events: options.events ?? {},
     shutdownTimeoutMs:
       validInteger(options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, 'shutdownTimeout', 0, 3600) * 1000,
@@ -79,6 +83,7 @@ export function resolveRunOptions(
     onLocked: options.onLocked ?? defaults.onLocked,
     minHold: options.minHold ?? defaults.minHold,
     autoExtend: options.autoExtend ?? defaults.autoExtend,
+    waitForLock: options.waitForLock ?? defaults.waitForLock,
   };
 }
 
@@ -86,7 +91,7 @@ function checkRunOptions(options: S3LockRunOptions): S3LockRunOptions {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidLockArgumentError('options', messages.invalidOption('options', 'an object', options));
   }
-  const { expire, wait, onLocked, minHold, autoExtend } = options;
+  const { expire, wait, onLocked, minHold, autoExtend, waitForLock } = options;
   if (onLocked !== undefined && !ON_LOCKED.includes(onLocked)) {
     throw new InvalidLockArgumentError('onLocked', messages.invalidOption('onLocked', "'skip' or 'throw'", onLocked));
   }
@@ -99,6 +104,7 @@ function checkRunOptions(options: S3LockRunOptions): S3LockRunOptions {
     onLocked,
     minHold: minHold === undefined ? undefined : validInteger(minHold, 'minHold', 0, MAX_SECONDS),
     autoExtend,
+    waitForLock: waitForLock === undefined ? undefined : validWaitForLock(waitForLock),
   };
 }
 

@@ -22,14 +22,14 @@ import type {
   S3LockScheduledRunOptions,
   S3LockScheduledRunResult,
 } from '../interfaces/scheduled-run.interface.js';
-import type { LockProtocol } from '../protocol/lock-protocol.js';
+import type { ProcessLocks } from '../protocol/process-locks.js';
 import { TickClaimedError } from '../protocol/tick-claimed.js';
 import type { TickClaim } from '../protocol/tick-claims.js';
 import { runInS3LockContext } from '../s3-lock.context.js';
 import { S3_LOCK_LOGGER_CONTEXT } from '../s3-lock.internal-constants.js';
 import { messages } from '../s3-lock.messages.js';
 import { S3_LOCK_OPTIONS } from '../s3-lock.module-definition.js';
-import { protocolOf } from '../core/s3-lock.client.js';
+import { locksOf } from '../core/s3-lock.client.js';
 import { S3LockService } from '../s3-lock.service.js';
 import { attachRunner } from './attached-runner.js';
 import { cronSchedule, fixedTick, intervalSchedule, type JobSchedule } from './job-schedule.js';
@@ -74,7 +74,7 @@ interface LockedCall {
 export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(S3_LOCK_LOGGER_CONTEXT);
   private readonly defaults: ResolvedRunDefaults;
-  private readonly protocol: LockProtocol;
+  private readonly protocol: ProcessLocks;
   private readonly writer: LockWriter;
   private readonly tracker: RunTracker;
   private readonly resolved = new WeakMap<object, ResolvedRunOptions>();
@@ -88,7 +88,7 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(S3_LOCK_OPTIONS) options: S3LockModuleOptions,
   ) {
     this.defaults = resolveRunDefaults(options);
-    this.protocol = protocolOf(service);
+    this.protocol = locksOf(service);
     this.writer = {
       extend: (lock, expire) => this.protocol.extend(lock, expire),
       release: (lock, cover) => this.protocol.release(lock, false, cover),
@@ -109,8 +109,10 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
     this.scheduling = true;
   }
 
-  /** First step of shutdown: no new runs; running ones are asked to stop and given time. */
+  /** First step of shutdown: no new runs, no more waiting; running ones are asked to stop and given time. */
   beforeApplicationShutdown(): Promise<void> {
+    // Before the service's own hook (the runner depends on it): calls waiting for a lock end now.
+    this.protocol.close();
     return this.tracker.drain();
   }
 
@@ -170,10 +172,10 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
     const { method, key, options } = call;
     if (this.tracker.isClosing) return this.skip(call, 'shutting-down');
     const tick = call.schedule ? await call.schedule.tickOf(this.service.storeTime().getTime()) : undefined;
-    const writeStartedAt = performance.now();
     let lock: Lock;
     try {
-      lock = await this.protocol.acquire(key, { expire: options.expire, wait: options.wait }, tick);
+      const { expire, wait, waitForLock } = options;
+      lock = await this.protocol.acquire(key, { expire, wait, waitForLock }, tick);
     } catch (error) {
       if (error instanceof TickClaimedError) return this.skip(call, 'tick-claimed', tick, error);
       // Nothing but shutdown (or close()) aborts the acquisition of a runner's call.
@@ -188,7 +190,7 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
       await this.protocol.release(lock).catch((error: unknown) => this.logger.warn(messages.releaseFailed(method, key, error)));
       return this.skip(call, 'shutting-down', tick);
     }
-    const run = new LockedRun(this.writer, method, lock, writeStartedAt, options.autoExtend, {
+    const run = new LockedRun(this.writer, method, lock, this.protocol.writeStartedAt(lock), options.autoExtend, {
       lost: (error) => this.onLost({ key, method, lock: run.lock, error }),
       warn: (message) => this.logger.warn(message),
     }, tick ? new Date(tick.at) : undefined);

@@ -321,6 +321,8 @@ describe('scheduled calls and direct calls of the same method', () => {
     await waitFor(() => jobs.runs.some((tick) => tick !== undefined), 5000);
     const scheduled = jobs.runs.find((tick) => tick !== undefined)!;
     expect(scheduled % 1000).toBe(0);
+    // (Once that run has released: while it holds the lock, this process refuses other calls itself.)
+    await waitFor(() => events.released.some((e) => e.tick?.getTime() === scheduled), 5000);
     // Right after the tick ran, two direct calls: both run (no tick), neither is refused.
     await jobs.report();
     await jobs.report();

@@ -6,6 +6,10 @@
 //   mode: 'cycles' (acquire/release `cycles` times, appending to a shared ledger)
 //       | 'hold'   (acquire once, print it, then hold forever: the test kills it)
 //       | 'take'   (poll acquire every `pollMs` until it succeeds or `timeLimitMs` passes)
+//       | 'release-after' (acquire once, hold `holdMs`, release, print when)
+//       | 'wait'   (one acquire with `waitForLock`, print the outcome)
+//       | 'lead'   (compete for the leadership of `key` until SIGTERM; every term's start and end
+//                   go to the ledger as `acquire`/`release <token> <owner> <ms>` lines)
 //   endpoint, bucket, prefix, key, expire, owner?, holdMs?, cycles?, ledger?, pollMs?,
 //   timeLimitMs?, requestTimeoutMs?, maxAttempts?, clientMaxAttempts?
 // It prints one JSON line per event on stdout ({"event": ...}) and a final {"event":"done",...}.
@@ -100,7 +104,39 @@ async function take() {
   emit('done', { acquired: false, attempts });
 }
 
-const run = { cycles, hold, take }[config.mode];
+async function releaseAfter() {
+  const lock = await service.acquire(config.key, options);
+  emit('acquired', { token: lock.token, owner: lock.owner });
+  await sleep(config.holdMs);
+  await service.release(lock);
+  emit('released', { token: lock.token });
+}
+
+async function wait() {
+  const lock = await service.acquire(config.key, { ...options, waitForLock: config.waitForLock });
+  emit('done', { acquired: true, token: lock.token, owner: lock.owner });
+}
+
+async function lead() {
+  const leadership = service.lead(config.key, {
+    expire: config.expire,
+    onElected: (term) => {
+      const { token, owner } = term.lock;
+      ledger(`acquire ${token} ${owner} ${Date.now()}`);
+      emit('elected', { token, owner });
+      term.signal.addEventListener('abort', () => {
+        ledger(`release ${token} ${owner} ${Date.now()}`);
+        emit('deposed', { token, owner, reason: String(term.signal.reason?.message ?? term.signal.reason) });
+      });
+    },
+  });
+  // The leadership keeps the process alive until stopped.
+  await new Promise((resolve) => process.once('SIGTERM', resolve));
+  await leadership.stop();
+  emit('stopped');
+}
+
+const run = { cycles, hold, take, 'release-after': releaseAfter, wait, lead }[config.mode];
 // Node and the SDK take a while to load on a busy machine: tests time from here.
 emit('started');
 run().then(
