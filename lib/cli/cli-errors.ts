@@ -2,7 +2,6 @@ import { CorruptLockError } from '../errors/corrupt-lock.error.js';
 import { InvalidLockArgumentError } from '../errors/invalid-lock-argument.error.js';
 import { LockLostError } from '../errors/lock-lost.error.js';
 import { S3LockStoreError } from '../errors/s3-lock-store.error.js';
-import type { ClassifiedFailure } from '../protocol/s3-errors.js';
 import { ExitCode } from './exit-codes.js';
 
 /** A failure the CLI reports with a message of its own and a chosen exit code. */
@@ -32,10 +31,9 @@ export function exitCodeFor(error: unknown): ExitCode {
   if (error instanceof CorruptLockError) return ExitCode.NotALock;
   if (error instanceof LockLostError) return ExitCode.Refused;
   if (error instanceof S3LockStoreError) {
-    const failure = error.cause as Partial<ClassifiedFailure> | undefined;
-    if (failure?.code === 'NoSuchBucket') return ExitCode.NoSuchBucket;
-    if (failure?.status === 403 || CREDENTIAL_CODES.has(failure?.code ?? '')) return ExitCode.AccessDenied;
-    if (failure?.kind === 'fatal') return ExitCode.Failure;
+    if (error.code === 'NoSuchBucket') return ExitCode.NoSuchBucket;
+    if (error.statusCode === 403 || CREDENTIAL_CODES.has(error.code ?? '')) return ExitCode.AccessDenied;
+    if (error.kind === 'fatal') return ExitCode.Failure;
     // 'unknown' (unreachable, time-out, 5xx), or an outcome that stayed unknown after retries.
     return ExitCode.Unreachable;
   }
