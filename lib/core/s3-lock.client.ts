@@ -9,22 +9,27 @@ import type { S3LockLogger, S3LockServiceOptions } from '../interfaces/s3-lock-o
 import type { S3LockLeadership, S3LockLeadershipOptions } from '../interfaces/leadership.interface.js';
 import { Leadership } from '../leadership/leadership.js';
 import { LockProtocol } from '../protocol/lock-protocol.js';
-import type { LockStore } from '../protocol/lock-store.js';
+import type { LockStore, StoreClock } from '../protocol/lock-store.js';
 import { ProcessLocks } from '../protocol/process-locks.js';
 import { objectKeyFor } from '../protocol/validation.js';
 import { probeStore, verifyStore } from '../protocol/store-check.js';
 import { resolveOptions, type ResolvedS3LockOptions } from '../s3-lock.options.js';
 import { processWarningLogger } from './default-logger.js';
 
-/** The locks behind each client, for the Nest runner (internal; not part of the public API). */
-const processLocks = new WeakMap<S3LockClient, ProcessLocks>();
+/** What the Nest runner needs of each client (internal; not part of the public API). */
+const internals = new WeakMap<S3LockClient, { locks: ProcessLocks; clock: StoreClock }>();
 
 /**
  * The locks of `client` in this process: the in-process decisions and waiting, over its
  * protocol (whose requests are counted for `close()`). Internal.
  */
 export function locksOf(client: S3LockClient): ProcessLocks {
-  return processLocks.get(client)!;
+  return internals.get(client)!.locks;
+}
+
+/** The store's clock as `client` sees it, with the bounds of its estimate. Internal. */
+export function storeClockOf(client: S3LockClient): StoreClock {
+  return internals.get(client)!.clock;
 }
 
 /** Options of `S3LockClient`: the same as those of `S3LockService`. */
@@ -85,7 +90,7 @@ export class S3LockClient {
       this.stopping = new AbortController();
       inProgress.abort(reason);
     });
-    processLocks.set(this, this.locks);
+    internals.set(this, { locks: this.locks, clock: this.store.clock });
   }
 
   /**

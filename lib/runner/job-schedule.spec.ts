@@ -1,34 +1,52 @@
 import { describe, expect, test } from '@jest/globals';
-import { cronSchedule, fixedTick, intervalSchedule } from './job-schedule.js';
+import { type CallTime, cronSchedule, fixedTick, intervalSchedule } from './job-schedule.js';
 
 const at = (iso: string): number => Date.parse(iso);
 
+/** A call at `local` (this worker's clock), the store's clock known to lie in [earliest, latest]. */
+function callAt(local: number, earliest = local, latest = earliest): CallTime {
+  return { local, storeNow: (earliest + latest) / 2, storeEarliest: earliest, storeLatest: latest };
+}
+const call = (iso: string): CallTime => callAt(at(iso));
+
 describe('cronSchedule: which occurrence a call belongs to', () => {
   const everyTwo = cronSchedule('Jobs.sync', { cronTime: '*/2 * * * * *' });
+  const T = at('2026-12-02T10:00:02Z');
 
   test('a call just after an occurrence (a timer that fires on time) belongs to it', async () => {
-    expect((await everyTwo.tickOf(at('2026-12-02T10:00:02.030Z'))).at).toBe(at('2026-12-02T10:00:02Z'));
+    expect((await everyTwo.tickOf(callAt(T + 30, T - 400, T + 600))).at).toBe(T);
   });
 
-  test('a call a little before it (a replica whose clock is behind the store) belongs to the next one', async () => {
-    expect((await everyTwo.tickOf(at('2026-12-02T10:00:01.400Z'))).at).toBe(at('2026-12-02T10:00:02Z'));
+  test('a replica a little behind the store belongs to the occurrence its scheduler fired for, however wide the store estimate', async () => {
+    // Its clock 700 ms behind: it fires for T at T + 756 by the store's clock, which it knows
+    // only within [T + 560, T + 1500]. The estimate's midpoint is nearer the next occurrence;
+    // the call is still for T (taking it for T + 2 s ran that tick 1.2 s early).
+    expect((await everyTwo.tickOf(callAt(T + 56, T + 560, T + 1500))).at).toBe(T);
   });
 
-  test('a call too early for the next occurrence belongs to the previous one', async () => {
-    expect((await everyTwo.tickOf(at('2026-12-02T10:00:00.900Z'))).at).toBe(at('2026-12-02T10:00:00Z'));
+  test('a replica a little ahead of the store belongs to the occurrence its scheduler fired for', async () => {
+    expect((await everyTwo.tickOf(callAt(T + 2, T - 400, T - 250))).at).toBe(T);
   });
 
-  test('on a 1-second cron the next occurrence is claimed at most half a period early', async () => {
+  test('a replica minutes ahead maps its call by the store: the latest occurrence the store has certainly reached', async () => {
+    const tick = await everyTwo.tickOf(callAt(T + 3, T - 239_990, T - 239_900));
+    expect(tick.at).toBe(T - 240_000);
+  });
+
+  test('a replica minutes behind maps its call by the store too, never to an occurrence still to come', async () => {
+    expect((await everyTwo.tickOf(callAt(T - 240_000 + 5, T + 1_990, T + 2_100))).at).toBe(T);
+  });
+
+  test('on a 1-second cron, a replica 900 ms behind whose store estimate says the next second has begun still runs its own tick', async () => {
     const everySecond = cronSchedule('Jobs.tick', { cronTime: '* * * * * *' });
-    expect((await everySecond.tickOf(at('2026-12-02T10:00:00.600Z'))).at).toBe(at('2026-12-02T10:00:01Z'));
-    expect((await everySecond.tickOf(at('2026-12-02T10:00:00.400Z'))).at).toBe(at('2026-12-02T10:00:00Z'));
+    expect((await everySecond.tickOf(callAt(T + 10, T + 910, T + 1_100))).at).toBe(T);
   });
 
   test('a daily cron finds yesterday\'s occurrence; a time zone moves it', async () => {
     const utc = cronSchedule('Jobs.nightly', { cronTime: '0 0 3 * * *' });
-    expect((await utc.tickOf(at('2026-12-02T02:00:00Z'))).at).toBe(at('2026-12-01T03:00:00Z'));
+    expect((await utc.tickOf(call('2026-12-02T02:00:00Z'))).at).toBe(at('2026-12-01T03:00:00Z'));
     const ny = cronSchedule('Jobs.nightly', { cronTime: '0 0 3 * * *', timeZone: 'America/New_York' });
-    expect((await ny.tickOf(at('2026-12-02T09:00:00Z'))).at).toBe(at('2026-12-02T08:00:00Z'));
+    expect((await ny.tickOf(call('2026-12-02T09:00:00Z'))).at).toBe(at('2026-12-02T08:00:00Z'));
   });
 
   test('latestBy is the latest occurrence at or before the time, never a future one', async () => {
@@ -38,33 +56,33 @@ describe('cronSchedule: which occurrence a call belongs to', () => {
 
   test('the schedule id depends on the job and its expression, so jobs sharing a key keep apart', async () => {
     const other = cronSchedule('Jobs.other', { cronTime: '*/2 * * * * *' });
-    const a = await everyTwo.tickOf(at('2026-12-02T10:00:02Z'));
-    const b = await other.tickOf(at('2026-12-02T10:00:02Z'));
+    const a = await everyTwo.tickOf(call('2026-12-02T10:00:02Z'));
+    const b = await other.tickOf(call('2026-12-02T10:00:02Z'));
     expect(a.schedule).not.toBe(b.schedule);
-    expect((await cronSchedule('Jobs.sync', { cronTime: '*/2 * * * * *' }).tickOf(0)).schedule).toBe(a.schedule);
+    expect((await cronSchedule('Jobs.sync', { cronTime: '*/2 * * * * *' }).tickOf(callAt(0))).schedule).toBe(a.schedule);
   });
 
   test('a rare occurrence (29 February) is found years back', async () => {
     const leap = cronSchedule('Jobs.leap', { cronTime: '0 0 0 29 2 *' });
-    expect((await leap.tickOf(at('2026-12-02T00:00:00Z'))).at).toBe(at('2024-02-29T00:00:00Z'));
+    expect((await leap.tickOf(call('2026-12-02T00:00:00Z'))).at).toBe(at('2024-02-29T00:00:00Z'));
   });
 
   test('a one-off @Cron(date) has that date as its only tick', async () => {
     const date = new Date('2027-01-01T00:00:00Z');
-    expect((await cronSchedule('Jobs.once', { cronTime: date }).tickOf(0)).at).toBe(date.getTime());
+    expect((await cronSchedule('Jobs.once', { cronTime: date }).tickOf(callAt(0))).at).toBe(date.getTime());
   });
 
   test('an expression the cron package rejects fails the call with its error', async () => {
-    await expect(cronSchedule('Jobs.bad', { cronTime: 'not a cron' }).tickOf(0)).rejects.toThrow();
+    await expect(cronSchedule('Jobs.bad', { cronTime: 'not a cron' }).tickOf(callAt(0))).rejects.toThrow();
   });
 });
 
 describe('intervalSchedule: slots of one grid on the store\'s clock', () => {
   test('calls anywhere in a slot belong to the slot', async () => {
     const every = intervalSchedule('Jobs.poll', 1500);
-    expect((await every.tickOf(3000)).at).toBe(3000);
-    expect((await every.tickOf(4499)).at).toBe(3000);
-    expect((await every.tickOf(4500)).at).toBe(4500);
+    expect((await every.tickOf(callAt(3000))).at).toBe(3000);
+    expect((await every.tickOf(callAt(4499))).at).toBe(3000);
+    expect((await every.tickOf(callAt(4500))).at).toBe(4500);
   });
 
   test('a bad interval is refused', () => {
@@ -73,5 +91,5 @@ describe('intervalSchedule: slots of one grid on the store\'s clock', () => {
 });
 
 test('fixedTick: the caller\'s tick, whatever the time', async () => {
-  expect((await fixedTick('job', 12_000).tickOf(99_999)).at).toBe(12_000);
+  expect((await fixedTick('job', 12_000).tickOf(callAt(99_999))).at).toBe(12_000);
 });

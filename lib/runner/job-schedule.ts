@@ -3,15 +3,30 @@ import { scheduleId, type TickClaim } from '../protocol/tick-claims.js';
 import { messages } from '../s3-lock.messages.js';
 
 /**
- * The schedule of a job, as far as its ticks are concerned: which tick a call made at a given
- * time (by the store's clock) belongs to, and which tick was the latest by a given time.
+ * When a call was made: by this worker's clock (what its scheduler fired by) and by the store's,
+ * as this worker knows it (an estimate with bounds, from `Date` headers of 1-second resolution).
+ */
+export interface CallTime {
+  /** This worker's clock, `Date.now()`, in ms. */
+  local: number;
+  /** The store's estimated time (ms). */
+  storeNow: number;
+  /** A time the store's clock has certainly reached (ms). */
+  storeEarliest: number;
+  /** A time the store's clock has certainly not passed yet (ms). */
+  storeLatest: number;
+}
+
+/**
+ * The schedule of a job, as far as its ticks are concerned: which tick a call belongs to, and
+ * which tick was the latest by a given time (store's clock).
  */
 export interface JobSchedule {
   /** A short readable form, for log lines: `cron "*\/5 * * * * *"`, `every 3000 ms`. */
   readonly description: string;
-  /** The tick a call made at `storeNowMs` (store's clock) runs. */
-  tickOf(storeNowMs: number): Promise<TickClaim>;
-  /** The latest tick scheduled at or before `storeNowMs`, if known. */
+  /** The tick a call made at `time` runs. */
+  tickOf(time: CallTime): Promise<TickClaim>;
+  /** The latest tick scheduled at or before `storeNowMs` (store's clock), if known. */
   latestBy(storeNowMs: number): Promise<TickClaim | undefined>;
 }
 
@@ -23,11 +38,11 @@ export interface CronSchedule {
 }
 
 /**
- * How early (ms) a call may claim the next occurrence of a cron schedule: a replica whose clock
- * runs a little behind the store's fires a little late, by the store's clock; its call still
- * belongs to the occurrence it was fired for. Half the gap between occurrences at most.
+ * How far (ms) this worker's clock may be from the store's for its scheduler's word to be
+ * taken on which occurrence a call is for. The clock of a replica kept by NTP is within a few
+ * milliseconds; one that is further off maps its calls by the store's clock instead.
  */
-const MAX_EARLY_MS = 1000;
+const CLOCK_AGREEMENT_MS = 1000;
 
 /** A fixed tick, given by the caller. */
 export function fixedTick(name: string, at: number): JobSchedule {
@@ -49,16 +64,19 @@ export function intervalSchedule(name: string, ms: number): JobSchedule {
   const slot = (now: number): TickClaim => ({ schedule, at: Math.floor(now / ms) * ms });
   return {
     description: `every ${ms} ms`,
-    tickOf: (now) => Promise.resolve(slot(now)),
+    tickOf: ({ storeNow }) => Promise.resolve(slot(storeNow)),
     latestBy: (now) => Promise.resolve(slot(now)),
   };
 }
 
 /**
  * `@Cron(cronTime, { timeZone | utcOffset })`: ticks are the expression's occurrences, computed
- * with the `cron` package that `@nestjs/schedule` uses. A call belongs to the latest occurrence at
- * or before its time, or to the next one if that is closer than {@link MAX_EARLY_MS} (and than
- * half the gap between the two).
+ * with the `cron` package that `@nestjs/schedule` uses. A call belongs to the occurrence its
+ * scheduler fired for: the latest at or before this worker's clock, which the scheduler fires
+ * by, when that clock agrees with the store's within {@link CLOCK_AGREEMENT_MS}. A worker whose
+ * clock is further off cannot tell which occurrence it was fired for: its call belongs to the
+ * latest occurrence the store's clock has certainly reached, never to one still to come (it
+ * was run already, as a rule, and the call skips).
  */
 export function cronSchedule(name: string, options: CronSchedule): JobSchedule {
   const { cronTime } = options;
@@ -73,16 +91,12 @@ export function cronSchedule(name: string, options: CronSchedule): JobSchedule {
   const load = () => (occurrences ??= loadOccurrences(name, cronTime, zone));
   return {
     description: `cron "${cronTime}"${zone === 'UTC' ? '' : ` (${zone})`}`,
-    async tickOf(now) {
+    async tickOf({ local, storeEarliest, storeLatest }) {
       const { latestAtOrBefore, nextAfter } = await load();
-      const next = latestAtOrBefore(now + MAX_EARLY_MS);
-      if (next !== undefined && next > now) {
-        const previous = latestAtOrBefore(now);
-        if (previous === undefined || next - now <= (next - previous) / 2) return { schedule, at: next };
-        return { schedule, at: previous };
-      }
-      // No occurrence for 9 years: the call can only be for the next one.
-      return { schedule, at: next ?? nextAfter(now) };
+      const agrees = local >= storeEarliest - CLOCK_AGREEMENT_MS && local <= storeLatest + CLOCK_AGREEMENT_MS;
+      const by = agrees ? local : storeEarliest;
+      // No occurrence for 9 years back: the call can only be for the next one.
+      return { schedule, at: latestAtOrBefore(by) ?? nextAfter(by) };
     },
     async latestBy(now) {
       const at = (await load()).latestAtOrBefore(now);

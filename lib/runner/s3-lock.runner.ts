@@ -29,10 +29,10 @@ import { runInS3LockContext } from '../s3-lock.context.js';
 import { S3_LOCK_LOGGER_CONTEXT } from '../s3-lock.internal-constants.js';
 import { messages } from '../s3-lock.messages.js';
 import { S3_LOCK_OPTIONS } from '../s3-lock.module-definition.js';
-import { locksOf } from '../core/s3-lock.client.js';
+import { locksOf, storeClockOf } from '../core/s3-lock.client.js';
 import { S3LockService } from '../s3-lock.service.js';
 import { attachRunner } from './attached-runner.js';
-import { cronSchedule, fixedTick, intervalSchedule, type JobSchedule } from './job-schedule.js';
+import { type CallTime, cronSchedule, fixedTick, intervalSchedule, type JobSchedule } from './job-schedule.js';
 import { LockedRun, type LockWriter } from './locked-run.js';
 import {
   checkScheduledRunOptions,
@@ -171,7 +171,7 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
   private async execute(call: LockedCall): Promise<S3LockScheduledRunResult<unknown>> {
     const { method, key, options } = call;
     if (this.tracker.isClosing) return this.skip(call, 'shutting-down');
-    const tick = call.schedule ? await call.schedule.tickOf(this.service.storeTime().getTime()) : undefined;
+    const tick = call.schedule ? await call.schedule.tickOf(this.callTime()) : undefined;
     let lock: Lock;
     try {
       const { expire, wait, waitForLock } = options;
@@ -214,6 +214,17 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
         this.emit('released', { key, method, lock: run.lock, durationMs, ...tickField });
       }
     }
+  }
+
+  /** Now, by this worker's clock (which schedulers fire by) and by the store's. */
+  private callTime(): CallTime {
+    const clock = storeClockOf(this.service);
+    return {
+      local: Date.now(),
+      storeNow: clock.now().getTime(),
+      storeEarliest: clock.earliest().getTime(),
+      storeLatest: clock.latest().getTime(),
+    };
   }
 
   /** The latest tick of `schedule` by now, which a run that lasted past it also covers. */
