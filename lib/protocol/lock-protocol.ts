@@ -10,30 +10,17 @@ import type { S3LockLogger, S3LockMode } from '../interfaces/s3-lock-options.int
 import { messages } from '../s3-lock.messages.js';
 import { backoff } from './backoff.js';
 import { mayIssueOverForeign, nextToken, tokenKnown, tokenProblem } from './fencing-token.js';
-import {
-  decodeDocument,
-  decodeMetadata,
-  encodeDocument,
-  encodeMetadata,
-  formatTime,
-  type LockDocument,
-  type LockMetadata,
-  parseTime,
-} from './lock-document.js';
+import { encodeDocument, encodeMetadata, formatTime, type LockDocument, parseTime } from './lock-document.js';
 import { freshOwner, randomId } from './owner.js';
-import { bareEtag, type LockStore, type WriteResult } from './lock-store.js';
+import { bareEtag, type LockStore } from './lock-store.js';
+import { decodeRead, goneLock, lockOf, type Observed } from './lock-state.js';
 import { isExpiredAt } from './expiry.js';
 import { toSecond } from './server-clock.js';
 import { TickClaimedError } from './tick-claimed.js';
 import { decodeClaims, encodeClaims, isClaimed, type TickClaim, withClaim } from './tick-claims.js';
 import { type LockTimers, realTimers } from './timers.js';
-import {
-  checkWaitBelowExpire,
-  objectKeyFor,
-  validExpire,
-  validName,
-  validWait,
-} from './validation.js';
+import { checkWaitBelowExpire, objectKeyFor, validExpire, validName, validWait } from './validation.js';
+import { type WriteMode, writeModeFor } from './write-modes.js';
 
 /** Settings of the protocol, already validated. */
 export interface LockProtocolSettings {
@@ -49,18 +36,6 @@ export interface LockProtocolSettings {
    * waits of the acquisitions in progress then. Asked for at each acquisition.
    */
   shutdownSignal?: () => AbortSignal;
-}
-
-/** A lock object as read, decoded. */
-interface Observed {
-  serverTime: Date;
-  object: {
-    etag: string;
-    lastModified: Date;
-    doc: LockDocument;
-    /** `null` when the last writer was another tool. */
-    meta: LockMetadata | null;
-  } | null;
 }
 
 /** The last state this process wrote to a key: lets a repeat holder acquire in one request. */
@@ -92,12 +67,12 @@ const MAX_CLOCK_WAITS = 5;
 /**
  * The lock protocol: how a lock is acquired, extended and released on S3, free of Nest.
  *
- * Every write of a lock document is conditional: a new lock is created with
- * `If-None-Match: *`; a released, expired or own lock is taken over, extended or released with
- * `If-Match` on the ETag just read (or just written). A 412 means someone else wrote first.
- * A 409, 5xx, time-out or broken connection leaves the outcome unknown: the document is read
- * again and, if it carries this call's write id, the write landed. Expiry is judged by the
- * store's clock only (`Date` header against `LastModified`).
+ * How a state is written is the write mode's (see write-modes.ts): in the default
+ * `conditional` mode, a new lock is created with `If-None-Match: *`; a released, expired or own
+ * lock is taken over, extended or released with `If-Match` on the ETag just read (or just
+ * written). A 409, 5xx, time-out or broken connection leaves the outcome unknown: the document
+ * is read again and, if it carries this call's write id, the write landed. Expiry is judged by
+ * the store's clock only (`Date` header against `LastModified`).
  */
 export class LockProtocol {
   private readonly written = new Map<string, Written>();
@@ -107,12 +82,15 @@ export class LockProtocol {
   private readonly claimsOf = new WeakMap<Lock, string | undefined>();
   /** Where the holding of each state this protocol built began (see {@link Base}). */
   private readonly baseOf = new WeakMap<Lock, Base>();
+  private readonly mode: WriteMode;
 
   constructor(
     private readonly store: LockStore,
     private readonly settings: LockProtocolSettings,
     private readonly timers: LockTimers = realTimers,
-  ) {}
+  ) {
+    this.mode = writeModeFor(settings.mode, store);
+  }
 
   /** The current state of a lock, or `null` if its object does not exist. */
   async inspect(key: string): Promise<Lock | null> {
@@ -135,17 +113,14 @@ export class LockProtocol {
     const expire = options.expire === undefined ? this.settings.expire : validExpire(options.expire);
     const wait = options.wait === undefined ? this.settings.wait : validWait(options.wait);
     checkWaitBelowExpire(wait, expire);
-    if (this.settings.mode === 'write-wait-verify' && wait <= 0) {
-      throw new InvalidLockArgumentError('wait', messages.writeWaitVerifyNeedsWait());
-    }
+    this.mode.checkWait(wait);
     const signal = this.signalFor(options.signal);
     const writeId = randomId();
     try {
       signal?.throwIfAborted();
       const lock =
-        (this.settings.mode === 'conditional'
-          ? await this.acquireAsRepeatHolder(key, objectKey, owner, expire, writeId, tick)
-          : null) ?? (await this.acquireByReading(key, objectKey, owner, expire, writeId, tick, signal));
+        (this.mode.repeatWithoutRead ? await this.acquireAsRepeatHolder(key, objectKey, owner, expire, writeId, tick) : null) ??
+        (await this.acquireByReading(key, objectKey, owner, expire, writeId, tick, signal));
       if (wait > 0) await this.confirm(lock, objectKey, writeId, wait, signal);
       return lock;
     } catch (error) {
@@ -271,7 +246,7 @@ export class LockProtocol {
       signal?.throwIfAborted();
       condition = seen.object ? seen.object.etag : null;
       const base = seen.object?.meta?.writeId;
-      const result = await this.write(objectKey, seen, encodeDocument(doc), encodeMetadata({ token, writeId, ticks, base }));
+      const result = await this.mode.take(objectKey, seen, encodeDocument(doc), encodeMetadata({ token, writeId, ticks, base }));
       if (result.outcome === 'written') return this.remember(key, objectKey, doc, token, result.etag, startedAt, ticks, base, writeId);
       // A scheduled call that lost the race decides without re-reading: the winner claimed the tick.
       if (tick && result.outcome === 'precondition-failed') throw new TickClaimedError(key, tick, 'lost-race', null);
@@ -287,11 +262,11 @@ export class LockProtocol {
     const seen = await this.observe(key, objectKey);
     const landed = this.ownWrite(key, objectKey, seen, writeId);
     if (landed) return landed;
-    if (lostRace || (this.settings.mode === 'conditional' && this.changedSince(seen, condition))) {
+    if (lostRace || this.mode.cannotLand(seen, condition)) {
       // The last write was refused (a 412 is an answer, not a failure of the store), or its
       // outcome was unknown but the state it was conditional on is gone: it can never land.
       // Either way other writers took the key. Name the holder if it still holds it.
-      const current = seen.object ? this.lockFrom(key, seen) : this.goneState(key);
+      const current = seen.object ? this.lockFrom(key, seen) : goneLock(key);
       const live = seen.object !== null && !this.isExpired(seen);
       throw AlreadyLockedError.lostRace(current, live, this.settings.maxAttempts);
     }
@@ -334,10 +309,7 @@ export class LockProtocol {
     let last = 'no answer';
     let sawUnknown = false;
     for (let attempt = 1; attempt <= this.settings.maxAttempts; attempt++) {
-      const result =
-        this.settings.mode === 'conditional'
-          ? await this.store.replace(objectKey, held.etag, body, metadata)
-          : await this.writeIfUnchanged(held, objectKey, body, metadata);
+      const result = await this.mode.rewrite(objectKey, held.etag, body, metadata);
       if (result.outcome === 'written') {
         return this.remember(held.key, objectKey, change.doc, held.token, result.etag, change.lockTime, change.ticks, change.base, writeId);
       }
@@ -366,45 +338,7 @@ export class LockProtocol {
 
   /** The released state of `held` when it was overwritten before it could be read back. */
   private releasedState(held: Lock, change: Rewrite): Lock {
-    const lock: Lock = { ...held, owner: null, releaseTime: parseTime(change.doc.release_time!), etag: '' };
-    this.claimsOf.set(lock, change.ticks);
-    this.baseOf.set(lock, change.base);
-    return lock;
-  }
-
-  /**
-   * Whether `seen` is no longer the state a conditional write was made on (`condition`: its
-   * ETag, or `null` for a create), so that write can never land: ETags of lock states never
-   * repeat (see `formatTime`).
-   */
-  private changedSince(seen: Observed, condition: string | null | undefined): boolean {
-    if (condition === undefined) return false;
-    if (condition === null) return seen.object !== null;
-    return !seen.object || bareEtag(seen.object.etag) !== bareEtag(condition);
-  }
-
-  /** The state of a key whose object is gone (deleted by hand), where a `Lock` must be shown. */
-  private goneState(key: string): Lock {
-    const never = new Date(0);
-    return { key, owner: null, expire: 0, lockTime: never, releaseTime: null, token: 0, etag: '', expiresAt: never };
-  }
-
-  /** A conditional write of a new state over what `seen` showed. */
-  private write(objectKey: string, seen: Observed, body: string, metadata: Record<string, string>): Promise<WriteResult> {
-    if (this.settings.mode === 'write-wait-verify') return this.store.putUnconditional(objectKey, body, metadata);
-    return seen.object
-      ? this.store.replace(objectKey, seen.object.etag, body, metadata)
-      : this.store.create(objectKey, body, metadata);
-  }
-
-  /**
-   * `write-wait-verify` mode: read, and write unconditionally if the lock is unchanged. Not
-   * atomic: a takeover between the read and the write is overwritten (the origin design's flaw).
-   */
-  private async writeIfUnchanged(held: Lock, objectKey: string, body: string, metadata: Record<string, string>): Promise<WriteResult> {
-    const seen = await this.observe(held.key, objectKey);
-    if (!seen.object || bareEtag(seen.object.etag) !== bareEtag(held.etag)) return { outcome: 'precondition-failed' };
-    return this.store.putUnconditional(objectKey, body, metadata);
+    return this.known({ ...held, owner: null, releaseTime: parseTime(change.doc.release_time!), etag: '' }, change.ticks, change.base);
   }
 
   /** Reads and decodes the lock object; throws `CorruptLockError` if it is not a lock document. */
@@ -414,22 +348,7 @@ export class LockProtocol {
     if (known && (!read.object || bareEtag(read.object.etag) !== bareEtag(known.etag))) {
       this.written.delete(objectKey);
     }
-    if (!read.object) return { serverTime: read.serverTime, object: null };
-    const { body, size } = read.object;
-    const doc = body === null ? `it is ${size} bytes long, more than a lock document can be` : decodeDocument(body);
-    if (typeof doc === 'string') throw new CorruptLockError(key, objectKey, doc);
-    const meta = decodeMetadata(read.object.metadata);
-    // A token that is not even a safe integer cannot be shown or kept: refuse the state.
-    if (meta && !Number.isSafeInteger(meta.token)) throw new CorruptLockError(key, objectKey, tokenProblem(meta.token)!);
-    return {
-      serverTime: read.serverTime,
-      object: {
-        etag: read.object.etag,
-        lastModified: read.object.lastModified,
-        doc,
-        meta,
-      },
-    };
+    return decodeRead(key, objectKey, read);
   }
 
   /** If `seen` is the state written by the write `writeId` (which landed unheard), that lock. */
@@ -475,36 +394,21 @@ export class LockProtocol {
       this.written.delete(this.written.keys().next().value as string);
     }
     this.written.set(objectKey, { etag, token, owner: doc.owner, ticks, writeId });
-    const lock: Lock = {
-      key,
-      owner: doc.owner,
-      expire: doc.expire,
-      lockTime: parseTime(doc.lock_time) ?? writtenAt,
-      releaseTime: doc.release_time === null ? null : parseTime(doc.release_time),
-      token,
-      etag,
-      expiresAt: new Date(writtenAt.getTime() + doc.expire * 1000),
-    };
+    const lock = this.known(lockOf(key, doc, token, etag, writtenAt), ticks, base);
     this.issued.add(lock);
-    this.claimsOf.set(lock, ticks);
-    this.baseOf.set(lock, base);
     return lock;
   }
 
+  /** The `Lock` of a state read from the store. */
   private lockFrom(key: string, seen: Observed): Lock {
     const { doc, meta, etag, lastModified } = seen.object!;
-    const lock: Lock = {
-      key,
-      owner: doc.owner,
-      expire: doc.expire,
-      lockTime: parseTime(doc.lock_time)!,
-      releaseTime: doc.release_time === null ? null : parseTime(doc.release_time),
-      token: meta?.token ?? 0,
-      etag,
-      expiresAt: new Date(lastModified.getTime() + doc.expire * 1000),
-    };
-    this.claimsOf.set(lock, meta?.ticks);
-    this.baseOf.set(lock, meta?.base);
+    return this.known(lockOf(key, doc, meta?.token ?? 0, etag, lastModified), meta?.ticks, meta?.base);
+  }
+
+  /** Records what a `Lock` of this protocol carries beside its fields: its tick claims and base. */
+  private known(lock: Lock, ticks: string | undefined, base: Base): Lock {
+    this.claimsOf.set(lock, ticks);
+    this.baseOf.set(lock, base);
     return lock;
   }
 
