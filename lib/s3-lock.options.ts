@@ -1,7 +1,8 @@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { InvalidLockArgumentError } from './errors/invalid-lock-argument.error.js';
 import type { S3LockLogger, S3LockMode, S3LockServiceOptions } from './interfaces/s3-lock-options.interface.js';
-import { messages } from './s3-lock.messages.js';
+import { coreMessages } from './core/core.messages.js';
+import { protocolMessages } from './protocol/protocol.messages.js';
 import {
   DEFAULT_EXPIRE_SECONDS,
   DEFAULT_MAX_ATTEMPTS,
@@ -49,32 +50,32 @@ const MODES: readonly S3LockMode[] = ['conditional', 'write-wait-verify'];
  */
 export function resolveOptions(options: S3LockServiceOptions): ResolvedS3LockOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidLockArgumentError('bucket', messages.missingBucket(options));
+    throw new InvalidLockArgumentError('bucket', coreMessages.missingBucket(options));
   }
   if (typeof options.bucket !== 'string' || options.bucket.trim() === '') {
-    throw new InvalidLockArgumentError('bucket', messages.missingBucket(options.bucket));
+    throw new InvalidLockArgumentError('bucket', coreMessages.missingBucket(options.bucket));
   }
   const mode = options.mode ?? 'conditional';
   if (!MODES.includes(mode)) {
-    throw new InvalidLockArgumentError('mode', messages.invalidOption('mode', `one of ${MODES.join(', ')}`, mode));
+    throw new InvalidLockArgumentError('mode', protocolMessages.invalidOption('mode', `one of ${MODES.join(', ')}`, mode));
   }
   const expire = validExpire(options.expire ?? DEFAULT_EXPIRE_SECONDS);
   const wait = validWait(options.wait ?? DEFAULT_WAIT_SECONDS);
   checkWaitBelowExpire(wait, expire);
   if (mode === 'write-wait-verify' && wait <= 0) {
-    throw new InvalidLockArgumentError('wait', messages.writeWaitVerifyNeedsWait());
+    throw new InvalidLockArgumentError('wait', protocolMessages.writeWaitVerifyNeedsWait());
   }
   // Not `instanceof S3Client`: an app with two copies of @aws-sdk/client-s3 (a monorepo) has
   // two S3Client classes, and either works.
   if (options.client !== undefined && typeof (options.client as { send?: unknown } | null)?.send !== 'function') {
     throw new InvalidLockArgumentError(
       'client',
-      messages.invalidOption('client', 'an S3 client (an object with a send(command) method, such as new S3Client() from @aws-sdk/client-s3)', options.client),
+      protocolMessages.invalidOption('client', 'an S3 client (an object with a send(command) method, such as new S3Client() from @aws-sdk/client-s3)', options.client),
     );
   }
   if (options.store !== undefined) checkStoreOption(options);
   if (options.storeCheck !== undefined && typeof options.storeCheck !== 'boolean') {
-    throw new InvalidLockArgumentError('storeCheck', messages.invalidOption('storeCheck', 'true or false', options.storeCheck));
+    throw new InvalidLockArgumentError('storeCheck', protocolMessages.invalidOption('storeCheck', 'true or false', options.storeCheck));
   }
   const requestTimeoutMs = validInteger(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 'requestTimeoutMs', 1, 600_000);
   const maxAttempts = validInteger(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, 'maxAttempts', 1, 100);
@@ -105,12 +106,12 @@ export function resolveOptions(options: S3LockServiceOptions): ResolvedS3LockOpt
 function checkStoreOption(options: S3LockServiceOptions): void {
   const store = options.store as Partial<LockStore> | null;
   if (typeof store !== 'object' || store === null || typeof store.read !== 'function' || typeof store.replace !== 'function') {
-    throw new InvalidLockArgumentError('store', messages.invalidOption('store', 'a LockStore such as InMemoryLockStore', options.store));
+    throw new InvalidLockArgumentError('store', protocolMessages.invalidOption('store', 'a LockStore such as InMemoryLockStore', options.store));
   }
   const s3Option = (['client', 'clientConfig', 'requestTimeoutMs', 'expectedBucketOwner'] as const).find(
     (name) => options[name] !== undefined,
   );
-  if (s3Option) throw new InvalidLockArgumentError(s3Option, messages.storeExcludes(s3Option));
+  if (s3Option) throw new InvalidLockArgumentError(s3Option, coreMessages.storeExcludes(s3Option));
 }
 
 /**

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { S3LockClient } from './core/s3-lock.client.js';
 import type { Lock } from './interfaces/lock.interface.js';
+import { protocolMessages } from './protocol/protocol.messages.js';
 import type { S3LockLogger, S3LockServiceOptions } from './interfaces/s3-lock-options.interface.js';
 import type {
   S3LockScheduledRunOptions,
@@ -55,7 +56,7 @@ export class S3LockService extends S3LockClient implements OnModuleInit, BeforeA
    * `stopWaiting`). Releases and extensions go on.
    */
   beforeApplicationShutdown(): Promise<void> {
-    return this.stopWaiting(new Error('the application is shutting down'));
+    return this.stopWaiting(new Error(protocolMessages.applicationShuttingDown()));
   }
 
   /**

@@ -14,6 +14,7 @@ import { ProcessLocks } from '../protocol/process-locks.js';
 import { objectKeyFor } from '../protocol/validation.js';
 import { probeStore, verifyStore } from '../protocol/store-check.js';
 import { resolveOptions, type ResolvedS3LockOptions } from '../s3-lock.options.js';
+import { coreMessages } from './core.messages.js';
 import { processWarningLogger } from './default-logger.js';
 
 /** What the Nest runner needs of each client (internal; not part of the public API). */
@@ -240,7 +241,7 @@ export class S3LockClient {
    * locks are not touched, and later calls may wait again. Application shutdown calls it first;
    * `close()` calls it too.
    */
-  async stopWaiting(reason: Error = new Error('waiting was stopped')): Promise<void> {
+  async stopWaiting(reason: Error = new Error(coreMessages.waitingStopped())): Promise<void> {
     this.abortAcquisitions(reason);
     await Promise.all([...this.leaderships].map((leadership) => leadership.stop()));
   }
@@ -266,7 +267,7 @@ export class S3LockClient {
       return { ran: true, result: await fn(lock) };
     } finally {
       await this.release(lock).catch((error: unknown) => {
-        this.logger.warn(`Release of "${key}" after the run failed: ${(error as Error).message}`);
+        this.logger.warn(coreMessages.releaseFailed('the run', key, error));
       });
     }
   }
@@ -280,7 +281,7 @@ export class S3LockClient {
    * (release them first). Idempotent; do not use the instance after.
    */
   close(): Promise<void> {
-    this.abortAcquisitions(new Error('the lock client is closing'));
+    this.abortAcquisitions(new Error(coreMessages.clientClosing()));
     this.closing ??= this.drainAndDestroy();
     return this.closing;
   }
@@ -296,7 +297,7 @@ export class S3LockClient {
   }
 
   private async drainAndDestroy(): Promise<void> {
-    await this.stopWaiting(new Error('the lock client is closing'));
+    await this.stopWaiting(new Error(coreMessages.clientClosing()));
     // Other shutdown hooks of the same phase (Nest calls a module's hooks together) may start
     // their last requests now: let them begin before waiting for what is in flight.
     await new Promise((resolve) => setImmediate(resolve));

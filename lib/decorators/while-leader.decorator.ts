@@ -2,6 +2,7 @@ import { SetMetadata } from '@nestjs/common';
 import type { S3LockLeadershipOptions } from '../interfaces/leadership.interface.js';
 import { S3_LOCK_LEADER_METADATA } from '../s3-lock.internal-constants.js';
 import { objectKeyFor, validInteger } from '../protocol/validation.js';
+import { messages } from '../s3-lock.messages.js';
 
 /** What `@WhileLeader` records on a method. */
 export interface WhileLeaderMetadata {
@@ -38,7 +39,7 @@ export function WhileLeader(key: string, options: WhileLeaderMetadata['options']
   const metadata: WhileLeaderMetadata = { key, options: Object.freeze({ ...options }) };
   return (target, propertyKey, descriptor) => {
     if (typeof descriptor.value !== 'function') {
-      throw new TypeError(`@WhileLeader goes on a method; ${String(propertyKey)} is not one.`);
+      throw new TypeError(messages.notAMethod('@WhileLeader', String(propertyKey)));
     }
     return SetMetadata(S3_LOCK_LEADER_METADATA, metadata)(target, propertyKey, descriptor);
   };

@@ -74,7 +74,7 @@ export function WithS3Lock(
   return (target, propertyKey, descriptor) => {
     const where = `${typeof target === 'function' ? target.name : target.constructor.name}.${String(propertyKey)}`;
     const original: unknown = descriptor.value;
-    if (typeof original !== 'function') throw new TypeError(messages.notAMethod(where));
+    if (typeof original !== 'function') throw new TypeError(messages.notAMethod('@WithS3Lock', where));
     if (typeof target === 'function') throw new TypeError(messages.staticMethod(where));
 
     const wrapper = function (this: WithRunner | undefined, ...args: unknown[]): Promise<unknown> {

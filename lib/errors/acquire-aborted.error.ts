@@ -1,4 +1,4 @@
-import { messages } from '../s3-lock.messages.js';
+import { protocolMessages } from '../protocol/protocol.messages.js';
 import { S3LockError } from './s3-lock.error.js';
 
 /**
@@ -23,7 +23,7 @@ export class AcquireAbortedError extends S3LockError {
    *   it, or yes and its release `'failed'` (the lock then expires on its own).
    */
   constructor(key: string, reason: unknown, written: 'no' | 'released' | 'failed') {
-    super(messages.acquireAborted(key, reason, written), { cause: reason });
+    super(protocolMessages.acquireAborted(key, reason, written), { cause: reason });
     this.key = key;
     this.reason = reason;
     this.released = written === 'released';

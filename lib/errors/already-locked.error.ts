@@ -1,5 +1,5 @@
 import type { Lock } from '../interfaces/lock.interface.js';
-import { messages } from '../s3-lock.messages.js';
+import { protocolMessages } from '../protocol/protocol.messages.js';
 import { S3LockError } from './s3-lock.error.js';
 
 /**
@@ -30,7 +30,7 @@ export class AlreadyLockedError extends S3LockError {
 
   constructor(lock: Lock & { owner: string });
   constructor(lock: Lock, holder: string, message: string);
-  constructor(lock: Lock, holder = lock.owner ?? UNKNOWN_HOLDER, message = messages.alreadyLocked(lock)) {
+  constructor(lock: Lock, holder = lock.owner ?? UNKNOWN_HOLDER, message = protocolMessages.alreadyLocked(lock)) {
     super(message);
     this.key = lock.key;
     this.holder = holder;
@@ -44,6 +44,6 @@ export class AlreadyLockedError extends S3LockError {
    */
   static lostRace(current: Lock, live: boolean, attempts: number): AlreadyLockedError {
     if (live && current.owner !== null) return new AlreadyLockedError({ ...current, owner: current.owner });
-    return new AlreadyLockedError(current, UNKNOWN_HOLDER, messages.lostRace(current, attempts));
+    return new AlreadyLockedError(current, UNKNOWN_HOLDER, protocolMessages.lostRace(current, attempts));
   }
 }

@@ -1,4 +1,4 @@
-import { messages } from '../s3-lock.messages.js';
+import { protocolMessages } from '../protocol/protocol.messages.js';
 import { S3LockError } from './s3-lock.error.js';
 
 /**
@@ -15,7 +15,7 @@ export class CorruptLockError extends S3LockError {
   readonly reason: string;
 
   constructor(key: string, objectKey: string, reason: string) {
-    super(messages.corruptLock(key, objectKey, reason));
+    super(protocolMessages.corruptLock(key, objectKey, reason));
     this.key = key;
     this.objectKey = objectKey;
     this.reason = reason;

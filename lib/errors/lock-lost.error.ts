@@ -1,5 +1,5 @@
 import type { Lock } from '../interfaces/lock.interface.js';
-import { messages } from '../s3-lock.messages.js';
+import { protocolMessages } from '../protocol/protocol.messages.js';
 import { S3LockError } from './s3-lock.error.js';
 
 /**
@@ -15,7 +15,7 @@ export class LockLostError extends S3LockError {
   readonly current: Lock | null;
 
   constructor(lock: Lock, current: Lock | null) {
-    super(messages.lockLost(lock, current));
+    super(protocolMessages.lockLost(lock, current));
     this.key = lock.key;
     this.lock = lock;
     this.current = current;

@@ -12,7 +12,7 @@ import { validInteger } from '../protocol/validation.js';
 import { pause, pollDelayMs } from '../protocol/waiting.js';
 import { LockedRun } from '../runner/locked-run.js';
 import { runInS3LockContext } from '../s3-lock.context.js';
-import { messages } from '../s3-lock.messages.js';
+import { coreMessages } from '../core/core.messages.js';
 
 /** Default lease of a leader (seconds). */
 const DEFAULT_LEADER_EXPIRE_SECONDS = 15;
@@ -125,7 +125,7 @@ export class Leadership implements S3LockLeadership {
         // The waits in progress were ended (`stopWaiting`, shutdown): that stops this one too, next.
         if (error instanceof AcquireAbortedError) continue;
         // S3 unreachable, or a store error: keep competing, a little slower each time.
-        this.logger.warn(messages.leadershipRetry(this.key, error));
+        this.logger.warn(coreMessages.leadershipRetry(this.key, error));
         await pause(pollDelayMs(++failures + 2), signal).catch(() => undefined);
         continue;
       }
@@ -146,13 +146,13 @@ export class Leadership implements S3LockLeadership {
       {
         lost: (error) => endTerm(error),
         warn: (message) => this.logger.warn(message),
-        expiredError: () => new S3LockError(messages.leaseRunningOut(this.key, this.expire)),
+        expiredError: () => new S3LockError(coreMessages.leaseRunningOut(this.key, this.expire)),
       },
       undefined,
     );
     const term = new Term(this.key, run);
     this.current = term;
-    this.logger.log(messages.elected(this.key, term.token));
+    this.logger.log(coreMessages.elected(this.key, term.token));
     this.work = this.electedWork(term);
     for (const resolve of this.electedWaiters.splice(0)) resolve(term);
     const onStop = () => endTerm(signal.reason as Error);
@@ -162,11 +162,11 @@ export class Leadership implements S3LockLeadership {
     signal.removeEventListener('abort', onStop);
     run.abort(reason);
     this.current = undefined;
-    this.logger.log(messages.deposed(this.key, term.token, reason.message));
+    this.logger.log(coreMessages.deposed(this.key, term.token, reason.message));
     try {
       this.options.onDeposed?.(term, reason);
     } catch (error) {
-      this.logger.warn(messages.leaderHandlerFailed(this.key, 'onDeposed', error));
+      this.logger.warn(coreMessages.leaderHandlerFailed(this.key, 'onDeposed', error));
     }
     // The work stops before the lock is given back, so no two replicas do it at once.
     await this.settled(this.work);
@@ -181,7 +181,7 @@ export class Leadership implements S3LockLeadership {
     try {
       await runInS3LockContext(term.run, () => onElected.call(this.options, term));
     } catch (error) {
-      this.logger.warn(messages.leaderHandlerFailed(this.key, 'onElected', error));
+      this.logger.warn(coreMessages.leaderHandlerFailed(this.key, 'onElected', error));
     }
   }
 

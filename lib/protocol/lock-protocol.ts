@@ -7,7 +7,7 @@ import { S3LockStoreError } from '../errors/s3-lock-store.error.js';
 import type { AcquireOptions } from '../interfaces/acquire-options.interface.js';
 import type { Lock } from '../interfaces/lock.interface.js';
 import type { S3LockLogger, S3LockMode } from '../interfaces/s3-lock-options.interface.js';
-import { messages } from '../s3-lock.messages.js';
+import { protocolMessages } from './protocol.messages.js';
 import { backoff } from './backoff.js';
 import { mayIssueOverForeign, nextToken, tokenKnown, tokenProblem } from './fencing-token.js';
 import { encodeDocument, encodeMetadata, formatTime, type LockDocument, parseTime } from './lock-document.js';
@@ -232,7 +232,7 @@ export class LockProtocol {
         // which has no token either): a token issued now might not exceed the one it replaced.
         // Let the store's clock move on (see fencing-token.ts).
         if (++clockWaits > MAX_CLOCK_WAITS) {
-          throw new S3LockStoreError('GetObject', messages.foreignClockBehind(key, objectKey));
+          throw new S3LockStoreError('GetObject', protocolMessages.foreignClockBehind(key, objectKey));
         }
         await this.timers.sleep(500, signal);
         continue;
@@ -270,7 +270,7 @@ export class LockProtocol {
       const live = seen.object !== null && !this.isExpired(seen);
       throw AlreadyLockedError.lostRace(current, live, this.settings.maxAttempts);
     }
-    throw new S3LockStoreError('PutObject', messages.outcomeUnknown('acquire', key, this.settings.maxAttempts, last));
+    throw new S3LockStoreError('PutObject', protocolMessages.outcomeUnknown('acquire', key, this.settings.maxAttempts, last));
   }
 
   /**
@@ -295,7 +295,7 @@ export class LockProtocol {
     }
     if (seen.object?.meta?.writeId === writeId) return;
     const current = seen.object ? this.lockFrom(lock.key, seen) : null;
-    this.settings.logger.warn(messages.lostDuringWait(lock.key));
+    this.settings.logger.warn(protocolMessages.lostDuringWait(lock.key));
     if (current?.owner != null) throw new AlreadyLockedError({ ...current, owner: current.owner });
     throw new LockLostError(lock, current);
   }
@@ -329,11 +329,11 @@ export class LockProtocol {
           return this.releasedState(held, change);
         }
         const current = seen.object ? this.lockFrom(held.key, seen) : null;
-        this.settings.logger.warn(messages.staleRelease(held, current));
+        this.settings.logger.warn(protocolMessages.staleRelease(held, current));
         throw new LockLostError(held, current);
       }
     }
-    throw new S3LockStoreError('PutObject', messages.outcomeUnknown(change.operation, held.key, this.settings.maxAttempts, last));
+    throw new S3LockStoreError('PutObject', protocolMessages.outcomeUnknown(change.operation, held.key, this.settings.maxAttempts, last));
   }
 
   /** The released state of `held` when it was overwritten before it could be read back. */
@@ -423,13 +423,13 @@ export class LockProtocol {
       typeof lock.key !== 'string' || typeof lock.etag !== 'string' ||
       !(lock.lockTime instanceof Date) || !Number.isSafeInteger(lock.token)
     ) {
-      throw new InvalidLockArgumentError('lock', messages.invalidOption('lock', 'a Lock returned by acquire or extend', lock));
+      throw new InvalidLockArgumentError('lock', protocolMessages.invalidOption('lock', 'a Lock returned by acquire or extend', lock));
     }
     if (lock.owner === null) {
-      throw new InvalidLockArgumentError('lock', messages.invalidOption('lock', 'a held lock (this one is released: owner is null)', lock.owner));
+      throw new InvalidLockArgumentError('lock', protocolMessages.invalidOption('lock', 'a held lock (this one is released: owner is null)', lock.owner));
     }
     if (operation !== null && !this.issued.has(lock)) {
-      throw new InvalidLockArgumentError('lock', messages.notIssued(operation));
+      throw new InvalidLockArgumentError('lock', protocolMessages.notIssued(operation));
     }
     return lock as Lock & { owner: string };
   }
@@ -437,7 +437,7 @@ export class LockProtocol {
   /** The signal that ends the waits of one acquisition: the call's, the service's, or both. */
   private signalFor(callSignal: AbortSignal | undefined): AbortSignal | undefined {
     if (callSignal !== undefined && !(callSignal instanceof AbortSignal)) {
-      throw new InvalidLockArgumentError('signal', messages.invalidOption('signal', 'an AbortSignal', callSignal));
+      throw new InvalidLockArgumentError('signal', protocolMessages.invalidOption('signal', 'an AbortSignal', callSignal));
     }
     const signals = [this.settings.shutdownSignal?.(), callSignal].filter((s): s is AbortSignal => s !== undefined);
     return signals.length > 1 ? AbortSignal.any(signals) : signals[0];

@@ -6,6 +6,7 @@ import type { AcquireOptions } from '../interfaces/acquire-options.interface.js'
 import type { Lock } from '../interfaces/lock.interface.js';
 import { lostSignalMarginMs } from './lease-margin.js';
 import { LocalHolds } from './local-holds.js';
+import { protocolMessages } from './protocol.messages.js';
 import type { LockProtocol } from './lock-protocol.js';
 import type { TickClaim } from './tick-claims.js';
 import { validWaitForLock } from './validation.js';
@@ -81,7 +82,7 @@ export class ProcessLocks {
    * Ends every wait in progress (application shutdown, `close()`): each rejects at once,
    * holding no lock. Held locks are not touched; a later call may wait again.
    */
-  close(reason: Error = new Error('the application is shutting down')): void {
+  close(reason: Error = new Error(protocolMessages.applicationShuttingDown())): void {
     const inProgress = this.closer;
     this.closer = new AbortController();
     inProgress.abort(reason);

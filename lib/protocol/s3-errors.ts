@@ -1,4 +1,5 @@
 import type { S3LockStoreErrorDetails } from '../errors/s3-lock-store.error.js';
+import { protocolMessages } from './protocol.messages.js';
 
 /**
  * How an AWS SDK failure is to be treated by the lock protocol.
@@ -62,15 +63,6 @@ const STATUS_NAMES: Record<number, string> = {
 
 const NETWORK_CODE_IN_TEXT = /\b(E[A-Z]{4,}|UND_ERR_[A-Z_]+)\b/;
 
-/**
- * What to do about a store without conditional writes (one answering 501 to them, such as
- * OpenStack Swift's S3 layer): the way out, and what turning the check off would and would not do.
- */
-export const CONDITIONAL_WRITES_ADVICE =
-  "Use a store that has them (AWS S3, Ceph RGW, MinIO, R2), or opt in to the origin design's weaker protocol " +
-  "with { mode: 'write-wait-verify', wait: 1 } (two workers writing within the same wait window can both run). " +
-  "storeCheck: false skips the startup check, but in the default mode every acquire would then fail the same way.";
-
 /** Classifies an error thrown by `S3Client.send`. */
 export function classifyS3Error(error: unknown): ClassifiedFailure {
   const e = (error ?? {}) as {
@@ -105,59 +97,24 @@ export function classifyS3Error(error: unknown): ClassifiedFailure {
   });
 
   if (status === 412 || code === 'PreconditionFailed') return failure('precondition');
-  if (code === 'NoSuchBucket') {
-    return failure('fatal', 'The bucket does not exist: create it or fix the bucket name.');
-  }
+  if (code === 'NoSuchBucket') return failure('fatal', protocolMessages.noSuchBucket());
   if (status === 404 || code === 'NoSuchKey' || code === 'NotFound') return failure('not-found');
-  if (status === 501 || code === 'NotImplemented') {
-    return failure(
-      'fatal',
-      `The store does not implement a request header the lock needs (conditional writes: If-None-Match / If-Match). ${CONDITIONAL_WRITES_ADVICE}`,
-    );
-  }
+  if (status === 501 || code === 'NotImplemented') return failure('fatal', protocolMessages.notImplemented());
   if (status === 409 || status === 429 || (status !== undefined && status >= 500)) {
     return failure('unknown');
   }
   if (code === 'AbortError' || code === 'TimeoutError' || code === 'RequestTimeout') {
     return failure('unknown');
   }
-  if (status === undefined && networkCode !== undefined) {
-    return failure(
-      'unknown',
-      'S3 is unreachable: check the endpoint (AWS_ENDPOINT_URL_S3 / S3_ENDPOINT), the network and that the store is running.',
-    );
-  }
-  if (code === 'CredentialsProviderError') {
-    return failure(
-      'fatal',
-      'No AWS credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), ' +
-        'run where an instance or task role is available, or pass clientConfig.credentials.',
-    );
-  }
+  if (status === undefined && networkCode !== undefined) return failure('unknown', protocolMessages.unreachable());
+  if (code === 'CredentialsProviderError') return failure('fatal', protocolMessages.noCredentials());
   if (code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch') {
-    return failure(
-      'fatal',
-      'The credentials were refused: check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the profile or role in use).',
-    );
+    return failure('fatal', protocolMessages.credentialsRefused());
   }
-  if (status === 403 || code === 'AccessDenied') {
-    return failure(
-      'fatal',
-      'Access denied: the identity needs s3:GetObject and s3:PutObject on the lock prefix, and s3:ListBucket on the bucket ' +
-        '(without it, AWS answers 403 instead of 404 for a lock that does not exist yet); see the IAM policy in docs/OPERATIONS.md of the package. ' +
-        'If expectedBucketOwner is set, the bucket owner must match it.',
-    );
-  }
-  if (status === 301 || code === 'PermanentRedirect') {
-    return failure('fatal', 'The bucket is in another region: set AWS_REGION (or clientConfig.region) to the bucket\'s region.');
-  }
-  if (status === undefined) {
-    return failure(
-      'unknown',
-      'S3 did not answer: check the endpoint (AWS_ENDPOINT_URL_S3 / S3_ENDPOINT), the network and that the store is running.',
-    );
-  }
-  return failure('fatal', 'S3 refused the request; see the cause for details.');
+  if (status === 403 || code === 'AccessDenied') return failure('fatal', protocolMessages.accessDenied());
+  if (status === 301 || code === 'PermanentRedirect') return failure('fatal', protocolMessages.otherRegion());
+  if (status === undefined) return failure('unknown', protocolMessages.noAnswer());
+  return failure('fatal', protocolMessages.refused());
 }
 
 /** The fields of an `S3LockStoreError` for a classified failure: its status, code, kind and the SDK error. */

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { S3LockStoreError } from '../errors/s3-lock-store.error.js';
 import { UnsupportedStoreError } from '../errors/unsupported-store.error.js';
-import { messages } from '../s3-lock.messages.js';
+import { protocolMessages } from './protocol.messages.js';
 import { MAX_DOCUMENT_BYTES } from './lock-document.js';
 import { type ClassifiedFailure, classifyS3Error, storeErrorDetails } from './s3-errors.js';
 import { ServerClock } from './server-clock.js';
@@ -143,7 +143,7 @@ export class S3Store implements LockStore {
     const bare = await this.put(objectKey, body, metadata, { IfMatch: bareEtag(etag) });
     if (bare.outcome === 'written') this.etagForm = 'unquoted';
     if (refused(bare) && (await this.etagIsStill(objectKey, etag))) {
-      throw new UnsupportedStoreError('etag', messages.storeRejectsOwnEtag(this.bucket, objectKey));
+      throw new UnsupportedStoreError('etag', protocolMessages.storeRejectsOwnEtag(this.bucket, objectKey));
     }
     return bare;
   }
@@ -172,7 +172,7 @@ export class S3Store implements LockStore {
       );
       if (!sent.ok) {
         const denied = sent.failure.status === 403 && sent.failure.code === 'AccessDenied';
-        throw this.storeError('ListObjectsV2', prefix, denied ? { ...sent.failure, advice: messages.listDenied() } : sent.failure);
+        throw this.storeError('ListObjectsV2', prefix, denied ? { ...sent.failure, advice: protocolMessages.listDenied() } : sent.failure);
       }
       for (const object of sent.output.Contents ?? []) {
         if (objectKeys.length >= limit) return { objectKeys, truncated: true };
@@ -229,7 +229,7 @@ export class S3Store implements LockStore {
   private storeError(operation: string, objectKey: string, failure: ClassifiedFailure): S3LockStoreError {
     return new S3LockStoreError(
       operation,
-      messages.storeError(
+      protocolMessages.storeError(
         operation,
         this.bucket,
         objectKey,

@@ -1,7 +1,7 @@
 import { S3LockStoreError } from '../errors/s3-lock-store.error.js';
 import { UnsupportedStoreError } from '../errors/unsupported-store.error.js';
 import type { S3LockMode } from '../interfaces/s3-lock-options.interface.js';
-import { messages } from '../s3-lock.messages.js';
+import { protocolMessages } from './protocol.messages.js';
 import { randomId } from './owner.js';
 import type { LockStore, WriteResult } from './lock-store.js';
 import { storeErrorDetails } from './s3-errors.js';
@@ -35,18 +35,18 @@ export async function verifyStore(store: LockStore, prefix: string, mode: S3Lock
       throw probeFailed(store, probeKey, created);
     }
     if ((await store.create(probeKey, body, meta)).outcome === 'written') {
-      throw new UnsupportedStoreError('if-none-match', messages.storeIgnores('If-None-Match', store.bucket, probeKey));
+      throw new UnsupportedStoreError('if-none-match', protocolMessages.storeIgnores('If-None-Match', store.bucket, probeKey));
     }
     const current = await store.read(probeKey);
     const replaced = await store.replace(probeKey, current.object?.etag ?? '', body, meta);
     if (replaced.outcome !== 'written') throw probeFailed(store, probeKey, replaced);
     const bogus = '"00000000000000000000000000000000"';
     if ((await store.replace(probeKey, bogus, body, meta)).outcome === 'written') {
-      throw new UnsupportedStoreError('if-match', messages.storeIgnores('If-Match', store.bucket, probeKey));
+      throw new UnsupportedStoreError('if-match', protocolMessages.storeIgnores('If-Match', store.bucket, probeKey));
     }
   } catch (error) {
     if (error instanceof S3LockStoreError && error.statusCode === 501) {
-      throw new UnsupportedStoreError('if-none-match', messages.storeLacksConditionalWrites(store.bucket, probeKey));
+      throw new UnsupportedStoreError('if-none-match', protocolMessages.storeLacksConditionalWrites(store.bucket, probeKey));
     }
     throw error;
   } finally {
@@ -69,7 +69,7 @@ function probeFailed(store: LockStore, probeKey: string, result: WriteResult): S
   const detail = result.outcome === 'unknown' ? result.failure.detail : 'refused with 412 on a fresh key';
   return new S3LockStoreError(
     'PutObject',
-    messages.storeError('PutObject', store.bucket, probeKey, detail, 'The store check could not write its probe object; check the store and retry.'),
+    protocolMessages.storeError('PutObject', store.bucket, probeKey, detail, protocolMessages.probeWriteFailed()),
     result.outcome === 'unknown'
       ? storeErrorDetails(result.failure)
       : { statusCode: 412, code: 'PreconditionFailed', kind: 'precondition' },

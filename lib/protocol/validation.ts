@@ -1,5 +1,5 @@
 import { InvalidLockArgumentError } from '../errors/invalid-lock-argument.error.js';
-import { messages } from '../s3-lock.messages.js';
+import { protocolMessages } from './protocol.messages.js';
 
 /** S3's limit on an object key, in UTF-8 bytes. */
 export const MAX_OBJECT_KEY_BYTES = 1024;
@@ -58,13 +58,13 @@ export function objectKeyFor(prefix: string, key: unknown): string {
 }
 
 function invalidKey(reason: string): InvalidLockArgumentError {
-  return new InvalidLockArgumentError('key', messages.invalidKey(reason));
+  return new InvalidLockArgumentError('key', protocolMessages.invalidKey(reason));
 }
 
 /** `expire`: a whole number of seconds, at least 1. */
 export function validExpire(value: unknown, name = 'expire'): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > 2 ** 31 - 1) {
-    throw new InvalidLockArgumentError(name, messages.invalidOption(name, 'a whole number of seconds, at least 1', value));
+    throw new InvalidLockArgumentError(name, protocolMessages.invalidOption(name, 'a whole number of seconds, at least 1', value));
   }
   return value;
 }
@@ -72,7 +72,7 @@ export function validExpire(value: unknown, name = 'expire'): number {
 /** `wait`: seconds, 0 or more, finite. */
 export function validWait(value: unknown, name = 'wait'): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 3600) {
-    throw new InvalidLockArgumentError(name, messages.invalidOption(name, 'a number of seconds from 0 to 3600', value));
+    throw new InvalidLockArgumentError(name, protocolMessages.invalidOption(name, 'a number of seconds from 0 to 3600', value));
   }
   return value;
 }
@@ -82,7 +82,7 @@ export function checkWaitBelowExpire(wait: number, expire: number): void {
   if (wait >= expire) {
     throw new InvalidLockArgumentError(
       'wait',
-      messages.invalidOption('wait', `less than expire (${expire} s)`, wait),
+      protocolMessages.invalidOption('wait', `less than expire (${expire} s)`, wait),
     );
   }
 }
@@ -94,11 +94,11 @@ export function checkWaitBelowExpire(wait: number, expire: number): void {
 export function validName(value: unknown, name: string, max = 512, allowEmpty = false): string {
   const expected = `a ${allowEmpty ? '' : 'non-empty '}string of at most ${max} characters without control or invisible characters`;
   if (typeof value !== 'string' || (!allowEmpty && value.length === 0) || value.length > max) {
-    throw new InvalidLockArgumentError(name, messages.invalidOption(name, expected, value));
+    throw new InvalidLockArgumentError(name, protocolMessages.invalidOption(name, expected, value));
   }
   const unreadable = unreadableCharacter(value);
   if (unreadable) {
-    throw new InvalidLockArgumentError(name, messages.unreadableName(name, unreadable, quoteVisibly(value)));
+    throw new InvalidLockArgumentError(name, protocolMessages.unreadableName(name, unreadable, quoteVisibly(value)));
   }
   return value;
 }
@@ -106,7 +106,7 @@ export function validName(value: unknown, name: string, max = 512, allowEmpty = 
 /** A whole number within [min, max]. */
 export function validInteger(value: unknown, name: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new InvalidLockArgumentError(name, messages.invalidOption(name, `a whole number from ${min} to ${max}`, value));
+    throw new InvalidLockArgumentError(name, protocolMessages.invalidOption(name, `a whole number from ${min} to ${max}`, value));
   }
   return value;
 }
@@ -114,7 +114,7 @@ export function validInteger(value: unknown, name: string, min: number, max: num
 /** `waitForLock`: seconds, 0 or more, at most a day. */
 export function validWaitForLock(value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 86_400) {
-    throw new InvalidLockArgumentError('waitForLock', messages.invalidOption('waitForLock', 'a number of seconds from 0 to 86400', value));
+    throw new InvalidLockArgumentError('waitForLock', protocolMessages.invalidOption('waitForLock', 'a number of seconds from 0 to 86400', value));
   }
   return value;
 }

@@ -1,6 +1,6 @@
 import { InvalidLockArgumentError } from '../errors/invalid-lock-argument.error.js';
 import type { S3LockMode } from '../interfaces/s3-lock-options.interface.js';
-import { messages } from '../s3-lock.messages.js';
+import { protocolMessages } from './protocol.messages.js';
 import { bareEtag, type LockStore, type WriteResult } from './lock-store.js';
 import type { Observed } from './lock-state.js';
 
@@ -66,7 +66,7 @@ function writeWaitVerify(store: LockStore): WriteMode {
   return {
     name: 'write-wait-verify',
     checkWait(wait) {
-      if (wait <= 0) throw new InvalidLockArgumentError('wait', messages.writeWaitVerifyNeedsWait());
+      if (wait <= 0) throw new InvalidLockArgumentError('wait', protocolMessages.writeWaitVerifyNeedsWait());
     },
     repeatWithoutRead: false,
     take: (objectKey, _seen, body, metadata) => store.putUnconditional(objectKey, body, metadata),

@@ -3,7 +3,7 @@ import { LockLostError } from '../errors/lock-lost.error.js';
 import { S3LockError } from '../errors/s3-lock.error.js';
 import type { Lock } from '../interfaces/lock.interface.js';
 import type { S3LockRunContext } from '../s3-lock.context.js';
-import { messages } from '../s3-lock.messages.js';
+import { coreMessages } from '../core/core.messages.js';
 import { lostSignalMarginMs } from '../protocol/lease-margin.js';
 import type { TickClaim } from '../protocol/tick-claims.js';
 
@@ -117,7 +117,7 @@ export class LockedRun implements S3LockRunContext {
         this.current = await this.writer.release(this.current, await cover?.());
         return 'released';
       } catch (error) {
-        this.listener.warn(messages.releaseFailed(this.method, this.current.key, error));
+        this.listener.warn(coreMessages.releaseFailed(this.method, this.current.key, error));
         return 'not-held';
       }
     });
@@ -137,7 +137,7 @@ export class LockedRun implements S3LockRunContext {
         this.current = await this.writer.release(this.current);
         return true;
       } catch (error) {
-        this.listener.warn(messages.releaseFailed(this.method, this.current.key, error));
+        this.listener.warn(coreMessages.releaseFailed(this.method, this.current.key, error));
         return false;
       }
     });
@@ -153,7 +153,7 @@ export class LockedRun implements S3LockRunContext {
       if (error instanceof LockLostError) {
         this.lose(error);
       } else {
-        this.listener.warn(messages.extendFailed(this.current.key, error));
+        this.listener.warn(coreMessages.extendFailed(this.current.key, error));
       }
     }
   }
@@ -170,7 +170,7 @@ export class LockedRun implements S3LockRunContext {
     this.expiryTimer = setTimeout(() => {
       // Not necessarily taken over: the final release stays conditional and may still succeed.
       if (!this.held) return;
-      const error = this.listener.expiredError?.() ?? new S3LockError(messages.expiredWhileRunning(this.current.key, this.current.expire));
+      const error = this.listener.expiredError?.() ?? new S3LockError(coreMessages.expiredWhileRunning(this.current.key, this.current.expire));
       this.lose(error, true);
     }, Math.max(0, deadline - performance.now()));
     this.expiryTimer.unref();

@@ -10,6 +10,7 @@ import type {
 import type { S3LockScheduledRunOptions } from '../interfaces/scheduled-run.interface.js';
 import { validExpire, validInteger, validWait, validWaitForLock } from '../protocol/validation.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_SECONDS } from '../s3-lock.internal-constants.js';
+import { protocolMessages } from '../protocol/protocol.messages.js';
 import { messages } from '../s3-lock.messages.js';
 
 /** The module-wide settings of decorated calls, defaults applied and checked. */
@@ -46,7 +47,7 @@ const MAX_SECONDS = 2 ** 31 - 1;
 export function resolveRunDefaults(options: S3LockModuleOptions): ResolvedRunDefaults {
   const checked = checkRunOptions(options);
   if (options.events !== undefined && (typeof options.events !== 'object' || options.events === null)) {
-    throw new InvalidLockArgumentError('events', messages.invalidOption('events', 'an object of hook functions', options.events));
+    throw new InvalidLockArgumentError('events', protocolMessages.invalidOption('events', 'an object of hook functions', options.events));
   }
   return {
     onLocked: checked.onLocked ?? 'skip',
@@ -89,14 +90,14 @@ export function resolveRunOptions(
 
 function checkRunOptions(options: S3LockRunOptions): S3LockRunOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidLockArgumentError('options', messages.invalidOption('options', 'an object', options));
+    throw new InvalidLockArgumentError('options', protocolMessages.invalidOption('options', 'an object', options));
   }
   const { expire, wait, onLocked, minHold, autoExtend, waitForLock } = options;
   if (onLocked !== undefined && !ON_LOCKED.includes(onLocked)) {
-    throw new InvalidLockArgumentError('onLocked', messages.invalidOption('onLocked', "'skip' or 'throw'", onLocked));
+    throw new InvalidLockArgumentError('onLocked', protocolMessages.invalidOption('onLocked', "'skip' or 'throw'", onLocked));
   }
   if (autoExtend !== undefined && typeof autoExtend !== 'boolean') {
-    throw new InvalidLockArgumentError('autoExtend', messages.invalidOption('autoExtend', 'true or false', autoExtend));
+    throw new InvalidLockArgumentError('autoExtend', protocolMessages.invalidOption('autoExtend', 'true or false', autoExtend));
   }
   return {
     expire: expire === undefined ? undefined : validExpire(expire),
@@ -116,10 +117,10 @@ export function checkScheduledRunOptions(options: S3LockScheduledRunOptions): S3
   const checked = checkRunOptions(options);
   const { key, name, cron, interval, tick, timeZone, utcOffset } = options;
   if (typeof key !== 'string' || key.length === 0) {
-    throw new InvalidLockArgumentError('key', messages.invalidOption('key', 'a non-empty string', key));
+    throw new InvalidLockArgumentError('key', protocolMessages.invalidOption('key', 'a non-empty string', key));
   }
   if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
-    throw new InvalidLockArgumentError('name', messages.invalidOption('name', 'a non-empty string', name));
+    throw new InvalidLockArgumentError('name', protocolMessages.invalidOption('name', 'a non-empty string', name));
   }
   const given = [cron, interval, tick].filter((v) => v !== undefined).length;
   const tickOk = tick === undefined || (tick instanceof Date ? !Number.isNaN(tick.getTime()) : Number.isSafeInteger(tick));
@@ -128,7 +129,7 @@ export function checkScheduledRunOptions(options: S3LockScheduledRunOptions): S3
   }
   if (interval !== undefined) validInteger(interval, 'interval', 1, MAX_SECONDS * 1000);
   if (timeZone !== undefined && typeof timeZone !== 'string') {
-    throw new InvalidLockArgumentError('timeZone', messages.invalidOption('timeZone', 'an IANA time zone name', timeZone));
+    throw new InvalidLockArgumentError('timeZone', protocolMessages.invalidOption('timeZone', 'an IANA time zone name', timeZone));
   }
   if (utcOffset !== undefined) validInteger(utcOffset, 'utcOffset', -24 * 60, 24 * 60);
   return { ...checked, key, name, cron, interval, tick, timeZone, utcOffset };

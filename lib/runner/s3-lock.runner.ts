@@ -28,6 +28,7 @@ import type { TickClaim } from '../protocol/tick-claims.js';
 import { runInS3LockContext } from '../s3-lock.context.js';
 import { S3_LOCK_LOGGER_CONTEXT } from '../s3-lock.internal-constants.js';
 import { messages } from '../s3-lock.messages.js';
+import { coreMessages } from '../core/core.messages.js';
 import { S3_LOCK_OPTIONS } from '../s3-lock.module-definition.js';
 import { locksOf, storeClockOf } from '../core/s3-lock.client.js';
 import { S3LockService } from '../s3-lock.service.js';
@@ -187,7 +188,7 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
     }
     if (this.tracker.isClosing) {
       // Shutdown began while the lock was being taken: give it back rather than start a run.
-      await this.protocol.release(lock).catch((error: unknown) => this.logger.warn(messages.releaseFailed(method, key, error)));
+      await this.protocol.release(lock).catch((error: unknown) => this.logger.warn(coreMessages.releaseFailed(method, key, error)));
       return this.skip(call, 'shutting-down', tick);
     }
     const run = new LockedRun(this.writer, method, lock, this.protocol.writeStartedAt(lock), options.autoExtend, {

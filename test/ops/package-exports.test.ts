@@ -75,11 +75,12 @@ describe('the package entry points', () => {
     ]);
   });
 
-  test('nestjs-s3-lock/core loads no @nestjs module (CommonJS build)', async () => {
+  test('nestjs-s3-lock/core loads no @nestjs module and no file of the Nest layer (CommonJS build)', async () => {
     const script =
       "const { S3LockClient } = require('nestjs-s3-lock/core');" +
       "new S3LockClient({ bucket: 'b', client: { send: async () => ({}) } });" +
-      "console.log(JSON.stringify(Object.keys(require.cache).filter((f) => f.includes('@nestjs') || f.includes('rxjs') || f.includes('reflect-metadata'))));";
+      "console.log(JSON.stringify(Object.keys(require.cache).filter((f) => f.includes('@nestjs') || f.includes('rxjs') || f.includes('reflect-metadata') ||" +
+      " /[/\\\\](s3-lock\\.(messages|module|service)\\.js|decorators|interceptors)/.test(f))));";
     expect(JSON.parse(await runAsUser('commonjs', script))).toEqual([]);
   });
 });
