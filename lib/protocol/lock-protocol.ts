@@ -56,6 +56,18 @@ interface Written {
  */
 type Base = string | undefined;
 
+/** One acquisition in progress: what it takes, as whom, and the id of its writes. */
+interface Acquisition {
+  key: string;
+  objectKey: string;
+  owner: string;
+  expire: number;
+  writeId: string;
+  /** The tick a scheduled call claims. */
+  tick: TickClaim | undefined;
+  signal: AbortSignal | undefined;
+}
+
 /** A rewrite of a held lock: what it is called in messages, and the document it writes. */
 type Rewrite = { operation: 'extend' | 'release'; doc: LockDocument; lockTime: Date; ticks: string | undefined; base: Base };
 
@@ -118,9 +130,10 @@ export class LockProtocol {
     const writeId = randomId();
     try {
       signal?.throwIfAborted();
+      const acquisition: Acquisition = { key, objectKey, owner, expire, writeId, tick, signal };
       const lock =
-        (this.mode.repeatWithoutRead ? await this.acquireAsRepeatHolder(key, objectKey, owner, expire, writeId, tick) : null) ??
-        (await this.acquireByReading(key, objectKey, owner, expire, writeId, tick, signal));
+        (this.mode.repeatWithoutRead ? await this.acquireAsRepeatHolder(acquisition) : null) ??
+        (await this.acquireByReading(acquisition));
       if (wait > 0) await this.confirm(lock, objectKey, writeId, wait, signal);
       return lock;
     } catch (error) {
@@ -174,14 +187,7 @@ export class LockProtocol {
    * it, or holds it under the same owner), take it with `If-Match` on that ETag, no read.
    * Returns `null` when the path does not apply or the state changed meanwhile.
    */
-  private async acquireAsRepeatHolder(
-    key: string,
-    objectKey: string,
-    owner: string,
-    expire: number,
-    writeId: string,
-    tick: TickClaim | undefined,
-  ): Promise<Lock | null> {
+  private async acquireAsRepeatHolder({ key, objectKey, owner, expire, writeId, tick }: Acquisition): Promise<Lock | null> {
     const last = this.written.get(objectKey);
     // A state whose token is not known (a forced release of another tool's document) must be
     // read, so that the next token waits for the store's clock (see acquireByReading).
@@ -201,15 +207,7 @@ export class LockProtocol {
   }
 
   /** The general path: read, decide, write conditionally; settle unknown outcomes by reading. */
-  private async acquireByReading(
-    key: string,
-    objectKey: string,
-    owner: string,
-    expire: number,
-    writeId: string,
-    tick: TickClaim | undefined,
-    signal: AbortSignal | undefined,
-  ): Promise<Lock> {
+  private async acquireByReading({ key, objectKey, owner, expire, writeId, tick, signal }: Acquisition): Promise<Lock> {
     let clockWaits = 0;
     let last = 'no answer';
     let lostRace = false;
