@@ -38,6 +38,12 @@ export interface StoreClock {
   earliest(): Date;
   /** A time the store's clock has certainly not passed yet, never going backwards (`lock_time`). */
   latest(): Date;
+  /**
+   * This worker's own clock (ms), the one its schedulers fire by: a `@Cron` call belongs to the
+   * occurrence it says was due. `Date.now()` when absent. The in-memory store gives its own
+   * time, so that in a test the test's clock is the only one.
+   */
+  workerNow?(): number;
 }
 
 /**

@@ -51,6 +51,11 @@ export class ServerClock {
     return new Date(this.localNow() + (this.lowerMs + this.upperMs) / 2);
   }
 
+  /** This worker's clock, which the estimate is relative to. */
+  workerNow(): number {
+    return this.localNow();
+  }
+
   /** A time the store's clock has certainly reached (this worker's clock until a header was seen). */
   earliest(): Date {
     return new Date(this.localNow() + this.lowerMs);

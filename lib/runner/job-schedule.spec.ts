@@ -17,6 +17,10 @@ describe('cronSchedule: which occurrence a call belongs to', () => {
     expect((await everyTwo.tickOf(callAt(T + 30, T - 400, T + 600))).at).toBe(T);
   });
 
+  test('a scheduler that fires a few ms early by this worker\'s clock fires for the coming occurrence', async () => {
+    expect((await everyTwo.tickOf(callAt(T - 3, T - 3, T - 2))).at).toBe(T);
+  });
+
   test('a replica a little behind the store belongs to the occurrence its scheduler fired for, however wide the store estimate', async () => {
     // Its clock 700 ms behind: it fires for T at T + 756 by the store's clock, which it knows
     // only within [T + 560, T + 1500]. The estimate's midpoint is nearer the next occurrence;

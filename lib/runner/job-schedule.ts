@@ -44,6 +44,14 @@ export interface CronSchedule {
  */
 const CLOCK_AGREEMENT_MS = 1000;
 
+/**
+ * How early (ms) by this worker's clock a scheduler may fire and still be taken to fire for
+ * the coming occurrence: a plain `setTimeout` can fire a few milliseconds early by `Date.now()`
+ * (the `cron` package re-arms it then; a scheduler of the user's own may not). Occurrences are
+ * at least a second apart.
+ */
+const EARLY_FIRE_MS = 50;
+
 /** A fixed tick, given by the caller. */
 export function fixedTick(name: string, at: number): JobSchedule {
   const tick = { schedule: scheduleId(name, 'tick'), at };
@@ -94,7 +102,7 @@ export function cronSchedule(name: string, options: CronSchedule): JobSchedule {
     async tickOf({ local, storeEarliest, storeLatest }) {
       const { latestAtOrBefore, nextAfter } = await load();
       const agrees = local >= storeEarliest - CLOCK_AGREEMENT_MS && local <= storeLatest + CLOCK_AGREEMENT_MS;
-      const by = agrees ? local : storeEarliest;
+      const by = agrees ? local + EARLY_FIRE_MS : storeEarliest;
       // No occurrence for 9 years back: the call can only be for the next one.
       return { schedule, at: latestAtOrBefore(by) ?? nextAfter(by) };
     },

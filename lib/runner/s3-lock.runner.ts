@@ -221,7 +221,7 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
   private callTime(): CallTime {
     const clock = storeClockOf(this.service);
     return {
-      local: Date.now(),
+      local: clock.workerNow?.() ?? Date.now(),
       storeNow: clock.now().getTime(),
       storeEarliest: clock.earliest().getTime(),
       storeLatest: clock.latest().getTime(),
@@ -230,7 +230,8 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
 
   /** The latest tick of `schedule` by now, which a run that lasted past it also covers. */
   private latestTick(schedule: JobSchedule): Promise<TickClaim | undefined> {
-    return schedule.latestBy(this.service.storeTime().getTime()).catch(() => undefined);
+    // Never an occurrence the store's clock may not have reached: replicas still fire for it.
+    return schedule.latestBy(storeClockOf(this.service).earliest().getTime()).catch(() => undefined);
   }
 
   /** Logs why `call` did not run (at debug level: on all replicas but one, it is every tick), emits `skipped`. */

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
 import { Cron, ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
-import { currentS3Lock, type S3LockRunEvent, WithS3Lock } from '../index.js';
+import { currentS3Lock, type S3LockRunEvent, S3LockService, WithS3Lock } from '../index.js';
 import { InMemoryLockStore, S3LockTestingModule } from '../testing/index.js';
 
 /** A scheduled job, fired by the test through the scheduler at chosen store times. */
@@ -64,5 +64,45 @@ describe('tick-aware locking on the in-memory store', () => {
     // A direct call (not from the scheduler) is a plain lease: it runs, with no tick.
     await a.jobs.minute();
     expect(a.jobs.ticks).toEqual([Date.parse('2030-01-01T10:00:00Z'), undefined]);
+  });
+
+  test('the test\'s clock is the only one: a cron tick follows the store\'s time even when it is near the real time', async () => {
+    // The store starts at the real time; the worker's clock must not be taken from Date.now(),
+    // or the second call (one second later for the test, a few ms for the machine) would map to
+    // the first call's tick and skip.
+    const store = new InMemoryLockStore();
+    const moduleRef = await Test.createTestingModule({ imports: [S3LockTestingModule.forRoot({ store })] }).compile();
+    apps.push(moduleRef);
+    const locks = moduleRef.get(S3LockService);
+    const first = await locks.runScheduled({ key: 'poll', cron: '* * * * * *' }, () => 'ran');
+    store.advance(1);
+    const second = await locks.runScheduled({ key: 'poll', cron: '* * * * * *' }, () => 'ran');
+    expect([first.ran, second.ran]).toEqual([true, true]);
+    expect(second.tick!.getTime() - first.tick!.getTime()).toBe(1000);
+  });
+
+  test('a run that ends just before the next occurrence does not claim it, however coarse the estimate of the store\'s clock', async () => {
+    // A store whose clock is known only within a second, as from `Date` headers: the estimate's
+    // midpoint may already be past an occurrence the store has not reached.
+    class CoarseClockStore extends InMemoryLockStore {
+      override readonly clock = {
+        now: () => new Date(this.now().getTime() + 400),
+        earliest: () => this.now(),
+        latest: () => new Date(this.now().getTime() + 800),
+        workerNow: () => this.now().getTime(),
+      };
+    }
+    const T = Date.parse('2030-01-01T10:00:00Z');
+    const store = new CoarseClockStore({ startTime: new Date(T + 100) });
+    const moduleRef = await Test.createTestingModule({ imports: [S3LockTestingModule.forRoot({ store })] }).compile();
+    apps.push(moduleRef);
+    const locks = moduleRef.get(S3LockService);
+    const every2s = { key: 'sync', cron: '*/2 * * * * *' };
+    // The run ends 300 ms before the next occurrence; the estimate's midpoint is 100 ms past it.
+    const first = await locks.runScheduled(every2s, () => store.setTime(T + 1700));
+    store.setTime(T + 2010);
+    const next = await locks.runScheduled(every2s, () => 'ran');
+    expect([first.ran, first.tick?.getTime()]).toEqual([true, T]);
+    expect([next.ran, next.tick?.getTime()]).toEqual([true, T + 2000]);
   });
 });

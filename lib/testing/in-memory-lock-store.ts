@@ -53,6 +53,7 @@ export class InMemoryLockStore implements LockStore {
     now: () => new Date(this.timeMs),
     earliest: () => new Date(this.timeMs),
     latest: () => new Date(this.timeMs),
+    workerNow: () => this.timeMs,
   };
   private readonly objects = new Map<string, HeldObject>();
   private timeMs: number;
