@@ -147,6 +147,45 @@ describe('LockProtocol on the in-memory store, with faults and virtual time', ()
     expect(bob!.token).toBeGreaterThan(lock.token);
   });
 
+  test('an extension that landed unheard, then reads that failed: the holder still releases (or extends) its own lock', async () => {
+    const { store, warnings, a } = setup();
+    const lock = await a.acquire('job', { owner: 'alice', expire: 10 });
+    // The extension lands, its answer is lost, and the re-read fails: the caller is told the store failed.
+    store.faults.push({ operation: 'replace', lands: true }, { operation: 'read', lands: false });
+    await expect(a.extend(lock, 20)).rejects.toBeInstanceOf(S3LockStoreError);
+    const extension = store.get('locks/job')!;
+    expect(extension.etag).not.toBe(lock.etag);
+    // The old handle is all the caller has. The store holds this holding's own extension
+    // (same owner, token and base): extend and release go on from it, no LockLostError.
+    const extended = await a.extend(lock);
+    expect(extended).toMatchObject({ owner: 'alice', token: lock.token, expire: 10 });
+    expect(store.get('locks/job')!.etag).toBe(extended.etag);
+    store.faults.push({ operation: 'replace', lands: true }, { operation: 'read', lands: false });
+    await expect(a.extend(extended)).rejects.toBeInstanceOf(S3LockStoreError);
+    const released = await a.release(extended);
+    expect(released).toMatchObject({ owner: null, token: lock.token, etag: store.get('locks/job')!.etag });
+    expect(warnings).toEqual([]);
+  });
+
+  test('a state of the same owner that is not this holding is never taken for it', async () => {
+    const { store, a, b } = setup();
+    const lock = await a.acquire('job', { owner: 'alice', expire: 10 });
+    // The same named owner, elsewhere, after the lock expired: a new holding, with a new token.
+    store.advance(11);
+    const elsewhere = await b.acquire('job', { owner: 'alice', expire: 10 });
+    expect(elsewhere.token).toBeGreaterThan(lock.token);
+    const lost = (await a.release(lock).catch((e: unknown) => e)) as LockLostError;
+    expect(lost).toBeInstanceOf(LockLostError);
+    expect(lost.current).toMatchObject({ owner: 'alice', token: elsewhere.token });
+    expect(store.get('locks/job')!.etag).toBe(elsewhere.etag);
+    // An operator's forced release is conditional on the state shown: a later extension by its
+    // holder (same owner, token and base) is not released in its place.
+    const shown = (await b.inspect('job'))!;
+    await b.extend(elsewhere);
+    await expect(a.release(shown, true)).rejects.toBeInstanceOf(LockLostError);
+    expect(store.get('locks/job')!.body).toContain('"owner": "alice"');
+  });
+
   test('only locks this protocol handed out, and held ones, may be released or extended', async () => {
     const { a, b } = setup();
     const lock = await a.acquire('job', { owner: 'alice' });

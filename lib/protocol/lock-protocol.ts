@@ -356,12 +356,29 @@ export class LockProtocol {
           this.debug(`release "${held.key}": landed unheard; the key has changed hands since`);
           return this.releasedState(held, change);
         }
+        if (this.issued.has(held) && this.sameHolding(held, seen, change.base)) {
+          // A write of this very holding landed unheard (an extension whose caller was told the
+          // store failed, and kept the state before it): the lock is still this holder's. Go on
+          // from the state the store holds, once (that state is not an issued lock).
+          this.debug(`${change.operation} "${held.key}": the store holds a later state of this holding, written unheard; going on from it`);
+          return this.rewrite({ ...held, etag: seen.object!.etag }, change);
+        }
         const current = seen.object ? this.lockFrom(held.key, seen) : null;
         this.settings.logger.warn(messages.staleRelease(held, current));
         throw new LockLostError(held, current);
       }
     }
     throw new S3LockStoreError('PutObject', messages.outcomeUnknown(change.operation, held.key, this.settings.maxAttempts, last));
+  }
+
+  /**
+   * Whether `seen` is a held state of the same holding as `held`: the same owner and token, and
+   * the same `s3lock-base` (where the holding began). Only this holding's own extensions write
+   * such a state: a new acquisition, even by the same owner, gets a new token.
+   */
+  private sameHolding(held: Lock & { owner: string }, seen: Observed, base: Base): boolean {
+    const object = seen.object;
+    return object !== null && object.meta !== null && object.doc.owner === held.owner && object.meta.token === held.token && object.meta.base === base;
   }
 
   /** The released state of `held` when it was overwritten before it could be read back. */
