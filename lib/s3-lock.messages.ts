@@ -15,6 +15,13 @@ export const messages = {
     `(${current.owner === null ? 'it is free now' : `"${current.owner}" held it until ${iso(current.expiresAt)}`}). ` +
     'This call does not hold the lock. Retry if you still need it.',
 
+  foreignRewrites: (current: Lock, attempts: number) =>
+    `Lock "${current.key}" kept changing while this call waited to take it: all ${attempts} attempts of this call were lost ` +
+    "to other writers, the last to a new state written by another tool (one that keeps no fencing token, such as the origin design's) " +
+    "within the store's current second, over which no token can be issued until that second has passed. " +
+    `This call does not hold the lock (${current.owner === null ? 'it is free now' : `"${current.owner}" held it until ${iso(current.expiresAt)}`}). ` +
+    'Retry later; if it keeps happening, that tool rewrites the key about every second: keep it off this key.',
+
   acquireAborted: (key: string, reason: unknown, written: 'no' | 'released' | 'failed') =>
     `Acquiring lock "${key}" was aborted (${reason instanceof Error ? reason.message : String(reason)}): ` +
     (written === 'no'

@@ -235,9 +235,12 @@ export class LockProtocol {
     tick: TickClaim | undefined,
     signal: AbortSignal | undefined,
   ): Promise<Lock> {
+    /** Waits for the store's clock over the foreign state `waitedOn` (its ETag). */
     let clockWaits = 0;
+    let waitedOn: string | undefined;
     let last = 'no answer';
-    let lostRace = false;
+    /** Whether the last attempt was lost to other writers: a 412, or another tool's rewrite (`'foreign'`). */
+    let lostRace: boolean | 'foreign' = false;
     /** The ETag the last write was conditional on (`null`: a create); `undefined` before any write. */
     let condition: string | null | undefined;
     for (let attempt = 1; attempt <= this.settings.maxAttempts; ) {
@@ -256,12 +259,22 @@ export class LockProtocol {
         // Written by another tool in this very second (or a forced release of such a state,
         // which has no token either): a token issued now might not exceed the one it replaced.
         // Let the store's clock move on (see fencing-token.ts).
+        if (waitedOn !== undefined && bareEtag(waitedOn) !== bareEtag(seen.object.etag)) {
+          // That tool wrote again during the wait: an attempt lost to it, and a new second to wait out.
+          attempt++;
+          lostRace = 'foreign';
+          clockWaits = 0;
+        }
+        waitedOn = seen.object.etag;
+        if (attempt > this.settings.maxAttempts) continue;
+        // The same state all along: the store's clock does not move.
         if (++clockWaits > MAX_CLOCK_WAITS) {
           throw new S3LockStoreError('GetObject', messages.foreignClockBehind(key, objectKey));
         }
         await this.timers.sleep(500, signal);
         continue;
       }
+      waitedOn = undefined;
       const exhausted = tokenProblem(previous);
       if (exhausted) throw new CorruptLockError(key, objectKey, exhausted);
       const token = nextToken(previous, serverSecond);
@@ -293,7 +306,7 @@ export class LockProtocol {
       // Either way other writers took the key. Name the holder if it still holds it.
       const current = seen.object ? this.lockFrom(key, seen) : this.goneState(key);
       const live = seen.object !== null && !this.isExpired(seen);
-      throw AlreadyLockedError.lostRace(current, live, this.settings.maxAttempts);
+      throw AlreadyLockedError.lostRace(current, live, this.settings.maxAttempts, lostRace === 'foreign' ? 'foreign' : 'writes');
     }
     throw new S3LockStoreError('PutObject', messages.outcomeUnknown('acquire', key, this.settings.maxAttempts, last));
   }
