@@ -37,7 +37,7 @@ export const VIOLATION_KINDS = {
   'unsafe token': 'every token handed out is a safe integer',
   'write over a live lock': 'no write by an owner over another owner’s live lock',
   'told acquired, store disagrees': 'a caller told "acquired" holds the state the store shows',
-  'told refused, nobody held it': 'a caller told "refused" met a live lock of the named holder',
+  'told refused, nobody held it': 'a caller told "refused" met a live lock of the named holder, or (holder unknown) lost its last write to another writer',
   'told released, store disagrees': 'a caller told "released" released its own state',
   'told lost, nobody else wrote': 'a caller told "lost" was overwritten by someone else',
   'store error on a healthy store': 'a store error is reported only when the store failed',
