@@ -39,11 +39,13 @@ export class AlreadyLockedError extends S3LockError {
 
   /**
    * The error for a call whose every write was refused because other writers changed the key
-   * first. `current` is the state read afterwards: it names the holder when one holds it live.
+   * first (`by: 'foreign'`: the last changes were another tool's, which this call had to wait
+   * out). `current` is the state read afterwards: it names the holder when one holds it live.
    * @internal
    */
-  static lostRace(current: Lock, live: boolean, attempts: number): AlreadyLockedError {
+  static lostRace(current: Lock, live: boolean, attempts: number, by: 'writes' | 'foreign' = 'writes'): AlreadyLockedError {
     if (live && current.owner !== null) return new AlreadyLockedError({ ...current, owner: current.owner });
-    return new AlreadyLockedError(current, UNKNOWN_HOLDER, protocolMessages.lostRace(current, attempts));
+    const message = by === 'foreign' ? protocolMessages.foreignRewrites(current, attempts) : protocolMessages.lostRace(current, attempts);
+    return new AlreadyLockedError(current, UNKNOWN_HOLDER, message);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { AlreadyLockedError } from '../errors/already-locked.error.js';
+import { AlreadyLockedError, UNKNOWN_HOLDER } from '../errors/already-locked.error.js';
 import { CorruptLockError } from '../errors/corrupt-lock.error.js';
 import { InvalidLockArgumentError } from '../errors/invalid-lock-argument.error.js';
 import { LockLostError } from '../errors/lock-lost.error.js';
@@ -147,6 +147,45 @@ describe('LockProtocol on the in-memory store, with faults and virtual time', ()
     expect(bob!.token).toBeGreaterThan(lock.token);
   });
 
+  test('an extension that landed unheard, then reads that failed: the holder still releases (or extends) its own lock', async () => {
+    const { store, warnings, a } = setup();
+    const lock = await a.acquire('job', { owner: 'alice', expire: 10 });
+    // The extension lands, its answer is lost, and the re-read fails: the caller is told the store failed.
+    store.faults.push({ operation: 'replace', lands: true }, { operation: 'read', lands: false });
+    await expect(a.extend(lock, 20)).rejects.toBeInstanceOf(S3LockStoreError);
+    const extension = store.get('locks/job')!;
+    expect(extension.etag).not.toBe(lock.etag);
+    // The old handle is all the caller has. The store holds this holding's own extension
+    // (same owner, token and base): extend and release go on from it, no LockLostError.
+    const extended = await a.extend(lock);
+    expect(extended).toMatchObject({ owner: 'alice', token: lock.token, expire: 10 });
+    expect(store.get('locks/job')!.etag).toBe(extended.etag);
+    store.faults.push({ operation: 'replace', lands: true }, { operation: 'read', lands: false });
+    await expect(a.extend(extended)).rejects.toBeInstanceOf(S3LockStoreError);
+    const released = await a.release(extended);
+    expect(released).toMatchObject({ owner: null, token: lock.token, etag: store.get('locks/job')!.etag });
+    expect(warnings).toEqual([]);
+  });
+
+  test('a state of the same owner that is not this holding is never taken for it', async () => {
+    const { store, a, b } = setup();
+    const lock = await a.acquire('job', { owner: 'alice', expire: 10 });
+    // The same named owner, elsewhere, after the lock expired: a new holding, with a new token.
+    store.advance(11);
+    const elsewhere = await b.acquire('job', { owner: 'alice', expire: 10 });
+    expect(elsewhere.token).toBeGreaterThan(lock.token);
+    const lost = (await a.release(lock).catch((e: unknown) => e)) as LockLostError;
+    expect(lost).toBeInstanceOf(LockLostError);
+    expect(lost.current).toMatchObject({ owner: 'alice', token: elsewhere.token });
+    expect(store.get('locks/job')!.etag).toBe(elsewhere.etag);
+    // An operator's forced release is conditional on the state shown: a later extension by its
+    // holder (same owner, token and base) is not released in its place.
+    const shown = (await b.inspect('job'))!;
+    await b.extend(elsewhere);
+    await expect(a.release(shown, true)).rejects.toBeInstanceOf(LockLostError);
+    expect(store.get('locks/job')!.body).toContain('"owner": "alice"');
+  });
+
   test('only locks this protocol handed out, and held ones, may be released or extended', async () => {
     const { a, b } = setup();
     const lock = await a.acquire('job', { owner: 'alice' });
@@ -172,6 +211,50 @@ describe('LockProtocol on the in-memory store, with faults and virtual time', ()
     const lock = await a.acquire('job', { owner: 'bob' });
     expect(timers.slept).toContain(500);
     expect(lock.token).toBeGreaterThan(held.token);
+  });
+
+  test('another tool that keeps rewriting the key while this call waits for the store clock: a lost race, not a store error', async () => {
+    const { store, timers, a } = setup({ maxAttempts: 3 });
+    const released = (lockTime: string) =>
+      encodeDocument({ expire: 5, lock_time: lockTime, release_time: lockTime, owner: null });
+    await store.putUnconditional('locks/job', released('2030-01-01T00:00:00.250000+00:00'), {});
+    // The other tool writes a fresh released state during each wait, in the store's new second.
+    let rewrites = 0;
+    const sleep = timers.sleep;
+    timers.sleep = async (ms, signal) => {
+      await sleep(ms, signal);
+      if (rewrites < 10) {
+        rewrites++;
+        await store.putUnconditional('locks/job', released(store.now().toISOString().replace('Z', '000+00:00')), {});
+      }
+    };
+    const busy = await a.acquire('job', { owner: 'bob' }).catch((e: unknown) => e);
+    expect(busy).toBeInstanceOf(AlreadyLockedError);
+    expect((busy as AlreadyLockedError).holder).toBe(UNKNOWN_HOLDER);
+    expect((busy as Error).message).toBe(
+      'Lock "job" kept changing while this call waited to take it: all 3 attempts of this call were lost to other writers, ' +
+        'the last to a new state written by another tool (one that keeps no fencing token, such as the origin design\'s) within the store\'s ' +
+        'current second, over which no token can be issued until that second has passed. This call does not hold the lock ' +
+        '(it is free now). Retry later; if it keeps happening, that tool rewrites the key about every second: keep it off this key.',
+    );
+    // When the other tool stops, the wait ends within the call: the lock is taken, nothing lost.
+    rewrites = 9;
+    const lock = await a.acquire('job', { owner: 'bob' });
+    expect(lock).toMatchObject({ owner: 'bob' });
+  });
+
+  test('a document of another tool whose second the store clock never passes: a store error after the clock waits', async () => {
+    const { store, timers, a } = setup();
+    const body = encodeDocument({ expire: 5, lock_time: '2030-01-01T00:00:00.300000+00:00', release_time: null, owner: null });
+    await store.putUnconditional('locks/job', body, {});
+    timers.sleep = (ms) => {
+      timers.slept.push(ms); // the store's clock stands still
+      return Promise.resolve();
+    };
+    const error = await a.acquire('job', { owner: 'bob' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(S3LockStoreError);
+    expect((error as Error).message).toMatch(/store's clock has not moved past that write's LastModified second/);
+    expect(timers.slept).toEqual([500, 500, 500, 500, 500]);
   });
 
   test('objects that are not lock documents are refused with CorruptLockError, whatever their size', async () => {

@@ -208,9 +208,12 @@ export class LockProtocol {
 
   /** The general path: read, decide, write conditionally; settle unknown outcomes by reading. */
   private async acquireByReading({ key, objectKey, owner, expire, writeId, tick, signal }: Acquisition): Promise<Lock> {
+    /** Waits for the store's clock over the foreign state `waitedOn` (its ETag). */
     let clockWaits = 0;
+    let waitedOn: string | undefined;
     let last = 'no answer';
-    let lostRace = false;
+    /** Whether the last attempt was lost to other writers: a 412, or another tool's rewrite (`'foreign'`). */
+    let lostRace: boolean | 'foreign' = false;
     /** The ETag the last write was conditional on (`null`: a create); `undefined` before any write. */
     let condition: string | null | undefined;
     for (let attempt = 1; attempt <= this.settings.maxAttempts; ) {
@@ -229,12 +232,22 @@ export class LockProtocol {
         // Written by another tool in this very second (or a forced release of such a state,
         // which has no token either): a token issued now might not exceed the one it replaced.
         // Let the store's clock move on (see fencing-token.ts).
+        if (waitedOn !== undefined && bareEtag(waitedOn) !== bareEtag(seen.object.etag)) {
+          // That tool wrote again during the wait: an attempt lost to it, and a new second to wait out.
+          attempt++;
+          lostRace = 'foreign';
+          clockWaits = 0;
+        }
+        waitedOn = seen.object.etag;
+        if (attempt > this.settings.maxAttempts) continue;
+        // The same state all along: the store's clock does not move.
         if (++clockWaits > MAX_CLOCK_WAITS) {
           throw new S3LockStoreError('GetObject', protocolMessages.foreignClockBehind(key, objectKey));
         }
         await this.timers.sleep(500, signal);
         continue;
       }
+      waitedOn = undefined;
       const exhausted = tokenProblem(previous);
       if (exhausted) throw new CorruptLockError(key, objectKey, exhausted);
       const token = nextToken(previous, serverSecond);
@@ -266,7 +279,7 @@ export class LockProtocol {
       // Either way other writers took the key. Name the holder if it still holds it.
       const current = seen.object ? this.lockFrom(key, seen) : goneLock(key);
       const live = seen.object !== null && !this.isExpired(seen);
-      throw AlreadyLockedError.lostRace(current, live, this.settings.maxAttempts);
+      throw AlreadyLockedError.lostRace(current, live, this.settings.maxAttempts, lostRace === 'foreign' ? 'foreign' : 'writes');
     }
     throw new S3LockStoreError('PutObject', protocolMessages.outcomeUnknown('acquire', key, this.settings.maxAttempts, last));
   }
@@ -326,12 +339,29 @@ export class LockProtocol {
           this.debug(`release "${held.key}": landed unheard; the key has changed hands since`);
           return this.releasedState(held, change);
         }
+        if (this.issued.has(held) && this.sameHolding(held, seen, change.base)) {
+          // A write of this very holding landed unheard (an extension whose caller was told the
+          // store failed, and kept the state before it): the lock is still this holder's. Go on
+          // from the state the store holds, once (that state is not an issued lock).
+          this.debug(`${change.operation} "${held.key}": the store holds a later state of this holding, written unheard; going on from it`);
+          return this.rewrite({ ...held, etag: seen.object!.etag }, change);
+        }
         const current = seen.object ? this.lockFrom(held.key, seen) : null;
         this.settings.logger.warn(protocolMessages.staleRelease(held, current));
         throw new LockLostError(held, current);
       }
     }
     throw new S3LockStoreError('PutObject', protocolMessages.outcomeUnknown(change.operation, held.key, this.settings.maxAttempts, last));
+  }
+
+  /**
+   * Whether `seen` is a held state of the same holding as `held`: the same owner and token, and
+   * the same `s3lock-base` (where the holding began). Only this holding's own extensions write
+   * such a state: a new acquisition, even by the same owner, gets a new token.
+   */
+  private sameHolding(held: Lock & { owner: string }, seen: Observed, base: Base): boolean {
+    const object = seen.object;
+    return object !== null && object.meta !== null && object.doc.owner === held.owner && object.meta.token === held.token && object.meta.base === base;
   }
 
   /** The released state of `held` when it was overwritten before it could be read back. */

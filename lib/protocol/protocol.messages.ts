@@ -35,9 +35,15 @@ export const protocolMessages = {
 
   lostRace: (current: Lock, attempts: number) =>
     `Lock "${current.key}" was taken by other writers first, ${attempts} times in a row ` +
-    `(each write of this call lost to theirs); they have released it since ` +
-    `(${current.owner === null ? 'it is free now' : `"${current.owner}" held it until ${isoOrNever(current.expiresAt)}`}). ` +
+    `(each write of this call lost to theirs); they have released it since (${lastHolder(current)}). ` +
     'This call does not hold the lock. Retry if you still need it.',
+
+  foreignRewrites: (current: Lock, attempts: number) =>
+    `Lock "${current.key}" kept changing while this call waited to take it: all ${attempts} attempts of this call were lost ` +
+    "to other writers, the last to a new state written by another tool (one that keeps no fencing token, such as the origin design's) " +
+    "within the store's current second, over which no token can be issued until that second has passed. " +
+    `This call does not hold the lock (${lastHolder(current)}). ` +
+    'Retry later; if it keeps happening, that tool rewrites the key about every second: keep it off this key.',
 
   acquireAborted: (key: string, reason: unknown, written: 'no' | 'released' | 'failed') =>
     `Acquiring lock "${key}" was aborted (${errorText(reason)}): ` +
@@ -153,6 +159,11 @@ export const protocolMessages = {
 
   refused: () => 'S3 refused the request; see the cause for details.',
 } as const;
+
+/** Who held a lock last, for a call that lost it to others: `it is free now` or the holder and until when. */
+function lastHolder(current: Lock): string {
+  return current.owner === null ? 'it is free now' : `"${current.owner}" held it until ${isoOrNever(current.expiresAt)}`;
+}
 
 /** A date for a message, or `never`. */
 export function isoOrNever(date: Date | null): string {

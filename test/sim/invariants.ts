@@ -1,4 +1,6 @@
+import { UNKNOWN_HOLDER } from '../../lib/errors/already-locked.error.js';
 import type { Lock } from '../../lib/interfaces/lock.interface.js';
+import { MAX_INCREASABLE_TOKEN, TOKEN_STEPS_PER_SECOND } from '../../lib/protocol/fencing-token.js';
 import { lostSignalMarginMs as runPathMarginMs } from '../../lib/runner/locked-run.js';
 import type { LandingObserver, Request, SimS3, Version } from './sim-store.js';
 
@@ -35,7 +37,7 @@ export const VIOLATION_KINDS = {
   'unsafe token': 'every token handed out is a safe integer',
   'write over a live lock': 'no write by an owner over another owner’s live lock',
   'told acquired, store disagrees': 'a caller told "acquired" holds the state the store shows',
-  'told refused, nobody held it': 'a caller told "refused" met a live lock of the named holder',
+  'told refused, nobody held it': 'a caller told "refused" met a live lock of the named holder, or (holder unknown) lost its last write to another writer',
   'told released, store disagrees': 'a caller told "released" released its own state',
   'told lost, nobody else wrote': 'a caller told "lost" was overwritten by someone else',
   'store error on a healthy store': 'a store error is reported only when the store failed',
@@ -82,8 +84,12 @@ export class InvariantChecker implements LandingObserver {
   readonly violations: Violation[] = [];
   readonly stats: CheckerStats = { seedRaces: 0, minLeadMs: Infinity };
   private readonly beliefs = new Map<string, Map<number, Belief>>();
-  /** Per key: tokens of acquisitions told to callers, by the landing order of their writes. */
-  private readonly tokens = new Map<string, { seq: number; token: number; epoch: number }[]>();
+  /**
+   * Per key: tokens of acquisitions told to callers, by the landing order of their writes;
+   * `aboveClock` when the token exceeds the clock term of its write's second (only a lineage
+   * that began with a token placed by hand gets there).
+   */
+  private readonly tokens = new Map<string, { seq: number; token: number; epoch: number; aboveClock: boolean }[]>();
   /** For the seed tool's writes: the version each of its writes was decided on. */
   private readonly seedReads = new Map<number, { etag: string | null; judgedExpired: boolean }>();
   s3!: SimS3;
@@ -107,6 +113,14 @@ export class InvariantChecker implements LandingObserver {
     }
     if (after.kind === 'nest' && after.owner === null && before && before.owner !== null && before.writer !== after.writer) {
       this.violate('write over a live lock', after.writer, `a release by actor ${after.writer} over ${before.owner}'s lock (actor ${before.writer})`);
+    }
+    if ((after.token === null || after.token === 0) && this.s3.handTokenEpochs.has(`${key}@${after.epoch}`)) {
+      // A state without a known token (another tool's, or a forced release of one) over a
+      // lineage a person began above the clock term: the library promises that later tokens
+      // exceed the earlier ones through the clock term (docs/PROTOCOL.md, "Fencing tokens"), which
+      // those tokens are above. Their history does not survive that write, as after a deletion.
+      const log = this.tokens.get(key);
+      if (log) this.tokens.set(key, log.filter((entry) => !entry.aboveClock));
     }
     const holders = this.beliefs.get(key);
     if (!holders) return;
@@ -234,10 +248,18 @@ export class InvariantChecker implements LandingObserver {
     }
   }
 
-  /** A caller was told another owner `holder` holds the key; its call started at `startedAt`. */
-  refused(actor: number, objectKey: string, holder: string, callerOwner: string, startedAt: number, epochAtStart: number): void {
+  /**
+   * A caller was told another owner `holder` holds the key, or (`UNKNOWN_HOLDER`) that it lost
+   * the race to other writers; its call started at `startedAt`, and `lastWrite` is the last
+   * write it sent (none if it wrote nothing).
+   */
+  refused(actor: number, objectKey: string, holder: string, callerOwner: string, startedAt: number, epochAtStart: number, lastWrite?: Request): void {
     if ((this.s3.epochs.get(objectKey) ?? 0) !== epochAtStart) return; // a person edited the key meanwhile
     const history = this.versionsOf(objectKey);
+    if (holder === UNKNOWN_HOLDER) {
+      this.checkLostRace(actor, objectKey, startedAt, lastWrite);
+      return;
+    }
     let met = false;
     for (let i = history.length - 1; i >= 0 && !met; i--) {
       const v = history[i]!;
@@ -245,6 +267,29 @@ export class InvariantChecker implements LandingObserver {
       met = v.owner === holder && holder !== callerOwner && (v.lmSec + v.expire + 1) * 1000 > startedAt;
     }
     if (!met) this.violate('told refused, nobody held it', actor, `refused naming "${holder}", who held no live lock on "${objectKey}" during the call`);
+  }
+
+  /**
+   * A lost race (docs/PROTOCOL.md, "Acquire", step 4): the call's last write was refused, or can
+   * never land, because another writer replaced the state it was conditional on; or, with no
+   * write after it, another tool kept rewriting the key while the call waited for the store's
+   * clock. Whoever won may have released the key, or let it expire, by the final read, so no
+   * holder is named; but another actor's write must have landed after that state.
+   */
+  private checkLostRace(actor: number, objectKey: string, startedAt: number, lastWrite: Request | undefined): void {
+    const history = this.versionsOf(objectKey);
+    const condition = lastWrite?.op === 'replace' ? this.s3.byEtag.get(lastWrite.etag!) : undefined;
+    const after = condition ? (v: Version) => v.seq > condition.seq : (v: Version) => v.landedAt >= startedAt;
+    let other = false;
+    for (let i = history.length - 1; i >= 0 && !other; i--) {
+      const v = history[i]!;
+      if (!after(v)) break;
+      other = v.writer !== actor;
+    }
+    if (!other) {
+      const what = condition ? `the state its last write was conditional on (write #${condition.seq})` : 'the call began';
+      this.violate('told refused, nobody held it', actor, `refused as a lost race, but no other writer wrote "${objectKey}" after ${what}`);
+    }
   }
 
   private versionsOf(objectKey: string): Version[] {
@@ -260,6 +305,19 @@ export class InvariantChecker implements LandingObserver {
   /** A caller got `S3LockStoreError`; `faultsMet` counts the faults its requests met. */
   storeError(actor: number, operation: string, error: Error, faultsMet: number): void {
     if (faultsMet === 0) this.violate('store error on a healthy store', actor, `${operation}: ${error.message}`);
+  }
+
+  /**
+   * A caller was refused with `CorruptLockError`. Documented (docs/PROTOCOL.md, "Documents")
+   * for an object a person corrupted: in the simulation, a key whose state during the call
+   * carried a token that cannot be increased (2^53 - 1 or more) in a lineage begun by a token
+   * placed by hand. Anywhere else it is an unexpected error.
+   */
+  corrupt(actor: number, objectKey: string, error: Error, startedAt: number): void {
+    const handPlaced = this.versionsOf(objectKey).some(
+      (v) => v.supersededAt > startedAt && v.token !== null && v.token > MAX_INCREASABLE_TOKEN && this.s3.handTokenEpochs.has(`${objectKey}@${v.epoch}`),
+    );
+    if (!handPlaced) this.unexpected(actor, 'acquire', error);
   }
 
   /** A caller got an error no promise allows. */
@@ -295,7 +353,7 @@ export class InvariantChecker implements LandingObserver {
         break;
       }
     }
-    log.push({ seq: version.seq, token, epoch: version.epoch });
+    log.push({ seq: version.seq, token, epoch: version.epoch, aboveClock: token >= (version.lmSec + 1) * TOKEN_STEPS_PER_SECOND });
     if (log.length > 64) log.shift();
   }
 

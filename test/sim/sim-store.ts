@@ -154,6 +154,8 @@ export class SimNetwork {
   readonly faults = new Map<FaultKind, number>();
   /** Faults met by each actor so far (an actor's call checks whether it met any). */
   readonly faultsOf = new Map<number, number>();
+  /** The last write each actor sent (a refused call checks what its last write was conditional on). */
+  readonly lastWrite = new Map<number, Extract<Request, { body: string }>>();
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -168,6 +170,7 @@ export class SimNetwork {
    * `timeoutMs` (when the request may still land later).
    */
   send(actor: number, kind: WriterKind, request: Request, timeoutMs: number): Promise<Answer> {
+    if (request.op !== 'read') this.lastWrite.set(actor, request);
     const fault = this.random.chance(this.settings.faultRate) ? this.drawFault(request) : null;
     if (fault) {
       this.faults.set(fault, (this.faults.get(fault) ?? 0) + 1);

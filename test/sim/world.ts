@@ -1,4 +1,5 @@
 import { AlreadyLockedError } from '../../lib/errors/already-locked.error.js';
+import { CorruptLockError } from '../../lib/errors/corrupt-lock.error.js';
 import { LockLostError } from '../../lib/errors/lock-lost.error.js';
 import { S3LockStoreError } from '../../lib/errors/s3-lock-store.error.js';
 import type { Lock } from '../../lib/interfaces/lock.interface.js';
@@ -26,6 +27,8 @@ export interface WorldCounts {
   acquisitions: number;
   attempts: number;
   refusals: number;
+  /** Acquisitions refused with `CorruptLockError` (a token placed by hand near 2^53). */
+  corrupt: number;
   releases: number;
   extensions: number;
   lost: number;
@@ -38,7 +41,7 @@ export interface WorldCounts {
 
 /** The names of the {@link WorldCounts}, for adding them up. */
 export const COUNT_NAMES = [
-  'acquisitions', 'attempts', 'refusals', 'releases', 'extensions', 'lost', 'storeErrors', 'seedAcquisitions', 'seedRaces', 'virtualMs', 'steps',
+  'acquisitions', 'attempts', 'refusals', 'corrupt', 'releases', 'extensions', 'lost', 'storeErrors', 'seedAcquisitions', 'seedRaces', 'virtualMs', 'steps',
 ] as const satisfies readonly (keyof WorldCounts)[];
 
 /** What one world did. */
@@ -111,7 +114,7 @@ export class World {
       cronPeriodMs: r.chance(0.6) ? r.pick([1000, 2000, 5000]) : null,
     };
     this.result = {
-      seed, acquisitions: 0, attempts: 0, refusals: 0, releases: 0, extensions: 0, lost: 0, storeErrors: 0,
+      seed, acquisitions: 0, attempts: 0, refusals: 0, corrupt: 0, releases: 0, extensions: 0, lost: 0, storeErrors: 0,
       seedAcquisitions: 0, faults: new Map(), violations: [], seedRaces: 0, minLeadMs: Infinity, virtualMs: 0, steps: 0,
     };
     this.checker = new InvariantChecker(() => this.scheduler.now, (v) => onViolation(v, [...this.traceLines]));
@@ -206,6 +209,7 @@ export class World {
       const startedAt = this.scheduler.now;
       const faultsBefore = this.faultsMet(actor);
       const epochAtStart = this.s3.epochs.get(objectKey) ?? 0;
+      const writeBefore = this.network.lastWrite.get(actor);
       this.result.attempts++;
       let lock: Lock;
       try {
@@ -214,13 +218,17 @@ export class World {
         this.trace(actor, `acquire ${key} as ${owner}: ${(error as Error).name}`);
         if (error instanceof AlreadyLockedError) {
           this.result.refusals++;
-          this.checker.refused(actor, objectKey, error.holder, owner, startedAt, epochAtStart);
+          const lastWrite = this.network.lastWrite.get(actor);
+          this.checker.refused(actor, objectKey, error.holder, owner, startedAt, epochAtStart, lastWrite === writeBefore ? undefined : lastWrite);
         } else if (error instanceof LockLostError) {
           this.result.lost++;
           this.checker.lost(actor, objectKey, new Set([error.lock.etag]));
         } else if (error instanceof S3LockStoreError) {
           this.result.storeErrors++;
           this.checker.storeError(actor, 'acquire', error, this.faultsMet(actor) - faultsBefore);
+        } else if (error instanceof CorruptLockError) {
+          this.result.corrupt++;
+          this.checker.corrupt(actor, objectKey, error, startedAt);
         } else {
           this.checker.unexpected(actor, 'acquire', error as Error);
         }
