@@ -5,7 +5,7 @@ const at = (iso: string): number => Date.parse(iso);
 
 /** A call at `local` (this worker's clock), the store's clock known to lie in [earliest, latest]. */
 function callAt(local: number, earliest = local, latest = earliest): CallTime {
-  return { local, storeNow: (earliest + latest) / 2, storeEarliest: earliest, storeLatest: latest };
+  return { local, storeEarliest: earliest, storeLatest: latest };
 }
 const call = (iso: string): CallTime => callAt(at(iso));
 
@@ -87,6 +87,12 @@ describe('intervalSchedule: slots of one grid on the store\'s clock', () => {
     expect((await every.tickOf(callAt(3000))).at).toBe(3000);
     expect((await every.tickOf(callAt(4499))).at).toBe(3000);
     expect((await every.tickOf(callAt(4500))).at).toBe(4500);
+  });
+
+  test('a call belongs to the slot of the earliest time the store can be at, never to one not begun', async () => {
+    // The store's clock known within [4,100, 5,000]: it may still be in slot 3,000; taking the
+    // estimate's midpoint (4,550) would claim slot 4,500 early and make slot 3,000's calls skip.
+    expect((await intervalSchedule('Jobs.poll', 1500).tickOf(callAt(4_300, 4_100, 5_000))).at).toBe(3000);
   });
 
   test('a bad interval is refused', () => {

@@ -9,8 +9,6 @@ import { messages } from '../s3-lock.messages.js';
 export interface CallTime {
   /** This worker's clock, `Date.now()`, in ms. */
   local: number;
-  /** The store's estimated time (ms). */
-  storeNow: number;
   /** A time the store's clock has certainly reached (ms). */
   storeEarliest: number;
   /** A time the store's clock has certainly not passed yet (ms). */
@@ -65,6 +63,9 @@ export function fixedTick(name: string, at: number): JobSchedule {
 /**
  * `@Interval(ms)`: replicas start at different moments, so their timers are not aligned; ticks
  * are the slots `[k·ms, (k+1)·ms)` of one grid, on the store's clock, that all replicas share.
+ * A call belongs to the slot of the earliest time the store's clock can be: never to a slot
+ * that has not begun, which would make the calls of the slot still running skip (claims only
+ * move forward) and leave it run by nobody.
  */
 export function intervalSchedule(name: string, ms: number): JobSchedule {
   if (!Number.isSafeInteger(ms) || ms < 1) throw new S3LockError(messages.badInterval(name, ms));
@@ -72,7 +73,7 @@ export function intervalSchedule(name: string, ms: number): JobSchedule {
   const slot = (now: number): TickClaim => ({ schedule, at: Math.floor(now / ms) * ms });
   return {
     description: `every ${ms} ms`,
-    tickOf: ({ storeNow }) => Promise.resolve(slot(storeNow)),
+    tickOf: ({ storeEarliest }) => Promise.resolve(slot(storeEarliest)),
     latestBy: (now) => Promise.resolve(slot(now)),
   };
 }

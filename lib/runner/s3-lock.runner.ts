@@ -222,7 +222,6 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
     const clock = storeClockOf(this.service);
     return {
       local: clock.workerNow?.() ?? Date.now(),
-      storeNow: clock.now().getTime(),
       storeEarliest: clock.earliest().getTime(),
       storeLatest: clock.latest().getTime(),
     };
