@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
@@ -26,11 +26,23 @@ export function buildApp(entry: string): string {
     for (const match of source.matchAll(RELATIVE_IMPORT)) queue.push(resolve(dirname(file), `${match[1]}.ts`));
     const { outputText } = ts.transpileModule(source, { compilerOptions: options, fileName: file });
     const out = join(APPS_OUT_DIR, relative(ROOT, file)).replace(/\.ts$/, '.js');
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, outputText);
+    writeAtomically(out, outputText);
   }
-  writeFileSync(join(APPS_OUT_DIR, 'package.json'), '{ "type": "module", "private": true }\n');
+  writeAtomically(join(APPS_OUT_DIR, 'package.json'), '{ "type": "module", "private": true }\n');
   return join(APPS_OUT_DIR, relative(ROOT, entry)).replace(/\.ts$/, '.js');
+}
+
+/**
+ * Writes `text` to `file` so that no reader ever sees it half written: test files run in
+ * parallel workers, and one may start an application (Node reading these files) while another
+ * builds the same files. Unchanged files are left alone.
+ */
+function writeAtomically(file: string, text: string): void {
+  if (existsSync(file) && readFileSync(file, 'utf8') === text) return;
+  mkdirSync(dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
 }
 
 function compilerOptions(): ts.CompilerOptions {
