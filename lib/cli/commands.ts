@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Lock } from '../interfaces/lock.interface.js';
 import type { S3LockLogger } from '../interfaces/s3-lock-options.interface.js';
-import { bareEtag, type LockStore } from '../protocol/lock-store.js';
+import { type LockStore, sameEtag } from '../protocol/lock-store.js';
 import { S3Store } from '../protocol/s3-store.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../s3-lock.constants.js';
 import { createClient } from '../s3-lock.options.js';
@@ -123,7 +123,7 @@ async function release(context: Context, key: string): Promise<ExitCode> {
   if (!seen) throw unknownKey(service, key);
   const before = reportOf(seen, objectUrl(service, key), context.service.storeTime());
   output.out(formatStatus(before));
-  if (flags.etag !== undefined && bareEtag(flags.etag) !== bareEtag(seen.etag)) {
+  if (flags.etag !== undefined && !sameEtag(flags.etag, seen.etag)) {
     output.err(
       `nestjs-s3-lock: refused: lock "${key}" changed since you saw it (ETag ${flags.etag}, now ${seen.etag}). ` +
         'Nothing was written. Run status again and decide on what it shows now.\n',

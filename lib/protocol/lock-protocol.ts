@@ -12,7 +12,7 @@ import { backoff } from './backoff.js';
 import { mayIssueOverForeign, nextToken, tokenKnown, tokenProblem } from './fencing-token.js';
 import { encodeDocument, encodeMetadata, formatTime, type LockDocument, parseTime } from './lock-document.js';
 import { freshOwner, randomId } from './owner.js';
-import { bareEtag, type LockStore } from './lock-store.js';
+import { type LockStore, sameEtag } from './lock-store.js';
 import { decodeRead, goneLock, lockOf, type Observed } from './lock-state.js';
 import { isExpiredAt } from './expiry.js';
 import { toSecond } from './server-clock.js';
@@ -200,7 +200,7 @@ export class LockProtocol {
     const doc = this.heldDocument(owner, expire);
     const token = last.token + 1;
     const base = last.writeId;
-    const result = await this.store.replace(objectKey, last.etag, encodeDocument(doc), encodeMetadata({ token, writeId, ticks, base }));
+    const result = await this.mode.rewrite(objectKey, last.etag, encodeDocument(doc), encodeMetadata({ token, writeId, ticks, base }));
     if (result.outcome === 'written') return this.remember(key, objectKey, doc, token, result.etag, startedAt, ticks, base, writeId);
     this.written.delete(objectKey);
     return null;
@@ -232,7 +232,7 @@ export class LockProtocol {
         // Written by another tool in this very second (or a forced release of such a state,
         // which has no token either): a token issued now might not exceed the one it replaced.
         // Let the store's clock move on (see fencing-token.ts).
-        if (waitedOn !== undefined && bareEtag(waitedOn) !== bareEtag(seen.object.etag)) {
+        if (waitedOn !== undefined && !sameEtag(waitedOn, seen.object.etag)) {
           // That tool wrote again during the wait: an attempt lost to it, and a new second to wait out.
           attempt++;
           lostRace = 'foreign';
@@ -332,7 +332,7 @@ export class LockProtocol {
       const seen = await this.observe(held.key, objectKey);
       const landed = this.ownWrite(held.key, objectKey, seen, writeId);
       if (landed) return landed;
-      if (!seen.object || bareEtag(seen.object.etag) !== bareEtag(held.etag)) {
+      if (!seen.object || !sameEtag(seen.object.etag, held.etag)) {
         if (change.operation === 'release' && sawUnknown && seen.object?.meta?.base === writeId) {
           // The holding now in the store began from our release: it landed unheard, and
           // someone acquired the freed lock before this read.
@@ -373,7 +373,7 @@ export class LockProtocol {
   private async observe(key: string, objectKey: string): Promise<Observed> {
     const read = await this.store.read(objectKey);
     const known = this.written.get(objectKey);
-    if (known && (!read.object || bareEtag(read.object.etag) !== bareEtag(known.etag))) {
+    if (known && (!read.object || !sameEtag(read.object.etag, known.etag))) {
       this.written.delete(objectKey);
     }
     return decodeRead(key, objectKey, read);

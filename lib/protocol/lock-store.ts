@@ -81,3 +81,8 @@ export interface LockStore {
 export function bareEtag(etag: string): string {
   return etag.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
 }
+
+/** Whether two ETags name the same state, whatever quoting each store or client used. */
+export function sameEtag(a: string, b: string): boolean {
+  return bareEtag(a) === bareEtag(b);
+}

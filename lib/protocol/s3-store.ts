@@ -15,7 +15,7 @@ import { MAX_DOCUMENT_BYTES } from './lock-document.js';
 import { type ClassifiedFailure, classifyS3Error, storeErrorDetails } from './s3-errors.js';
 import { ServerClock } from './server-clock.js';
 import { backoff } from './backoff.js';
-import { bareEtag, type ListResult, type LockStore, type ReadResult, type WriteResult } from './lock-store.js';
+import { bareEtag, type ListResult, type LockStore, type ReadResult, sameEtag, type WriteResult } from './lock-store.js';
 import { type LockTimers, realTimers } from './timers.js';
 
 export { bareEtag, type ReadResult, type StoredObject, type WriteResult } from './lock-store.js';
@@ -187,7 +187,7 @@ export class S3Store implements LockStore {
   private async etagIsStill(objectKey: string, etag: string): Promise<boolean> {
     const sent = await this.send<{ ETag?: string }>(new HeadObjectCommand(this.input(objectKey)));
     if (!sent.ok) return false;
-    return bareEtag(sent.output.ETag ?? '') === bareEtag(etag);
+    return sameEtag(sent.output.ETag ?? '', etag);
   }
 
   private formatEtag(etag: string, form: Exclude<EtagForm, 'unknown'>): string {

@@ -1,7 +1,7 @@
 import { InvalidLockArgumentError } from '../errors/invalid-lock-argument.error.js';
 import type { S3LockMode } from '../interfaces/s3-lock-options.interface.js';
 import { protocolMessages } from './protocol.messages.js';
-import { bareEtag, type LockStore, type WriteResult } from './lock-store.js';
+import { type LockStore, sameEtag, type WriteResult } from './lock-store.js';
 import type { Observed } from './lock-state.js';
 
 /**
@@ -52,7 +52,7 @@ function conditionalWrites(store: LockStore): WriteMode {
     cannotLand(seen, condition) {
       if (condition === undefined) return false;
       if (condition === null) return seen.object !== null;
-      return !seen.object || bareEtag(seen.object.etag) !== bareEtag(condition);
+      return !seen.object || !sameEtag(seen.object.etag, condition);
     },
   };
 }
@@ -72,7 +72,7 @@ function writeWaitVerify(store: LockStore): WriteMode {
     take: (objectKey, _seen, body, metadata) => store.putUnconditional(objectKey, body, metadata),
     async rewrite(objectKey, etag, body, metadata) {
       const read = await store.read(objectKey);
-      if (!read.object || bareEtag(read.object.etag) !== bareEtag(etag)) return { outcome: 'precondition-failed' };
+      if (!read.object || !sameEtag(read.object.etag, etag)) return { outcome: 'precondition-failed' };
       return store.putUnconditional(objectKey, body, metadata);
     },
     // An unconditional write may still land whatever the object shows now.

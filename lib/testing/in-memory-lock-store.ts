@@ -8,7 +8,7 @@ import type {
   WriteResult,
 } from '../protocol/lock-store.js';
 import { MAX_DOCUMENT_BYTES } from '../protocol/lock-document.js';
-import { bareEtag } from '../protocol/lock-store.js';
+import { sameEtag } from '../protocol/lock-store.js';
 
 /** One object held by {@link InMemoryLockStore}. */
 interface HeldObject {
@@ -158,7 +158,7 @@ export class InMemoryLockStore implements LockStore {
   ): WriteResult {
     const current = this.objects.get(objectKey);
     if (condition.ifNoneMatch && current) return { outcome: 'precondition-failed' };
-    if (condition.ifMatch !== undefined && (!current || bareEtag(condition.ifMatch) !== bareEtag(current.etag))) {
+    if (condition.ifMatch !== undefined && (!current || !sameEtag(condition.ifMatch, current.etag))) {
       return { outcome: 'precondition-failed' };
     }
     this.writes++;

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { bareEtag } from '../protocol/lock-store.js';
+import { sameEtag } from '../protocol/lock-store.js';
 
 /** One object held by {@link InMemoryS3Client}. */
 interface StoredObject {
@@ -265,7 +265,7 @@ function abortError(): Error {
 
 /** S3 takes the ETag quoted (RFC 9110); compare leniently so an unquoted one matches too. */
 function etagMatches(condition: string, etag: string): boolean {
-  return condition.trim() === '*' || bareEtag(condition.trim()) === bareEtag(etag);
+  return condition.trim() === '*' || sameEtag(condition.trim(), etag);
 }
 
 function wholeSecond(time: Date): Date {
