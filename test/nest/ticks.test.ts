@@ -115,7 +115,12 @@ describe('tick-aware locking at default options, three processes with skewed clo
       const ran = runs.filter((r) => r.job === job && r.tick >= ticks[0]! && r.tick <= ticks.at(-1)!);
       for (const tick of ticks) {
         const by = ran.filter((r) => r.tick === tick).map((r) => r.app);
-        if (by.length !== 1) problems.push(`${job} tick ${new Date(tick).toISOString()} ran ${by.length} times [${by.join(', ')}]`);
+        if (by.length !== 1) {
+          // With the skips of that tick, and the runs around it, to tell why.
+          const skipped = skips.filter((s) => s.job === job && s.tick === tick).map((s) => `${s.app} ${s.reason}`);
+          const near = runs.filter((r) => r.job === job && Math.abs(r.tick - tick) <= 10_000).map((r) => `${r.tick - tick}@${r.app} ${r.start - r.tick}..${r.end - r.tick}`);
+          problems.push(`${job} tick ${new Date(tick).toISOString()} ran ${by.length} times [${by.join(', ')}]; skipped by [${skipped.join(', ')}]; runs near it (tick offset@app start..end) [${near.join(', ')}]`);
+        }
       }
       for (const r of ran) if (!ticks.includes(r.tick)) problems.push(`${job} ran a tick that is not one: ${r.tick}`);
       // A run starts near its tick by the real clock, whatever the replica's own clock says.
