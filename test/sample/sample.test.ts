@@ -91,7 +91,18 @@ describe('npm run sample', () => {
     expect(run.output).toContain(`stopping (${DURATION_SECONDS} s are over)`);
     expect(run.output).toMatch(/report: \d+ ticks, \d+ runs \(each tick exactly once\)/);
     expect(run.output).toMatch(/replica-\d +\| .*tick [\d:]+: skipped JobsService\.sendReport \(lock "sample:report"\): another run took this tick/);
-    expect(run.output).not.toMatch(/NO REPLICA RAN/);
+    // A tick whose winner is SIGKILLed mid-run is not run again (documented: its tick was
+    // claimed). The kill can land in a reindex run, which lasts seconds; the summary may then call
+    // that tick missed, and no other.
+    const missed = [...run.output.matchAll(/(\w+): NO REPLICA RAN the ticks ([\d:, ]+) in the middle/g)].flatMap(
+      ([, job, ticks]) => ticks!.split(', ').map((tick) => `${job} ${tick}`),
+    );
+    const killedMidRun = missed.filter((missedTick) => {
+      const [job, tick] = missedTick.split(' ');
+      return job === 'reindex' && new RegExp(`replica-1 +\\| .*tick ${tick}: reindex started`).test(run.output);
+    });
+    expect(missed).toEqual(killedMidRun);
+    expect(killedMidRun.length).toBeLessThanOrEqual(1);
   });
 
   test('each tick of the short job ran exactly once, with no tick missed', () => {
