@@ -5,7 +5,9 @@ import {
   Logger,
   type OnApplicationShutdown,
   type OnModuleInit,
+  Optional,
 } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { S3LockClient } from './core/s3-lock.client.js';
 import type { Lock } from './interfaces/lock.interface.js';
 import { protocolMessages } from './protocol/protocol.messages.js';
@@ -14,7 +16,7 @@ import type {
   S3LockScheduledRunOptions,
   S3LockScheduledRunResult,
 } from './interfaces/scheduled-run.interface.js';
-import { attachedRunner } from './runner/attached-runner.js';
+import type { ScheduledRunner } from './runner/scheduled-runner.js';
 import { S3_LOCK_OPTIONS } from './s3-lock.module-definition.js';
 
 /**
@@ -35,7 +37,15 @@ import { S3_LOCK_OPTIONS } from './s3-lock.module-definition.js';
  */
 @Injectable()
 export class S3LockService extends S3LockClient implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
-  constructor(@Inject(S3_LOCK_OPTIONS) options: S3LockServiceOptions) {
+  /**
+   * @param options the module's options (see `S3LockModule.forRoot`)
+   * @param moduleRef given by Nest: where `runScheduled` finds the module's runner. Without it
+   *   (a service made with `new`), `runScheduled` uses a runner of its own.
+   */
+  constructor(
+    @Inject(S3_LOCK_OPTIONS) options: S3LockServiceOptions,
+    @Optional() @Inject(ModuleRef) private readonly moduleRef?: ModuleRef,
+  ) {
     super(options);
   }
 
@@ -87,12 +97,21 @@ export class S3LockService extends S3LockClient implements OnModuleInit, BeforeA
     options: S3LockScheduledRunOptions,
     fn: (lock: Lock) => T | Promise<T>,
   ): Promise<S3LockScheduledRunResult<Awaited<T>>> {
-    let runner = attachedRunner(this);
-    if (!runner) {
-      // A service made with `new`, outside Nest: a runner of its own, with the default options.
-      const { S3LockRunner } = await import('./runner/s3-lock.runner.js');
-      runner = new S3LockRunner(this, { bucket: this.bucket });
-    }
+    // Imported when first needed: the runner's module imports this one.
+    const { S3LockRunner } = await import('./runner/s3-lock.runner.js');
+    // The module's runner, found by the module's own injector (never by this object's identity:
+    // Nest may hand out this service wrapped in a Proxy); a service made with `new` gets a
+    // runner of its own, with the default options.
+    const runner: ScheduledRunner = this.moduleRunner(S3LockRunner) ?? new S3LockRunner(this, { bucket: this.bucket });
     return runner.runScheduled(options, fn);
+  }
+
+  /** The runner registered beside this service in its module, if any. */
+  private moduleRunner(token: new (...args: never[]) => ScheduledRunner): ScheduledRunner | undefined {
+    try {
+      return this.moduleRef?.get(token, { strict: true });
+    } catch {
+      return undefined; // a module of the user's that provides the service without the runner
+    }
   }
 }

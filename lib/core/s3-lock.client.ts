@@ -17,22 +17,6 @@ import { resolveOptions, type ResolvedS3LockOptions } from '../s3-lock.options.j
 import { coreMessages } from './core.messages.js';
 import { processWarningLogger } from './default-logger.js';
 
-/** What the Nest runner needs of each client (internal; not part of the public API). */
-const internals = new WeakMap<S3LockClient, { locks: ProcessLocks; clock: StoreClock }>();
-
-/**
- * The locks of `client` in this process: the in-process decisions and waiting, over its
- * protocol (whose requests are counted for `close()`). Internal.
- */
-export function locksOf(client: S3LockClient): ProcessLocks {
-  return internals.get(client)!.locks;
-}
-
-/** The store's clock as `client` sees it, with the bounds of its estimate. Internal. */
-export function storeClockOf(client: S3LockClient): StoreClock {
-  return internals.get(client)!.clock;
-}
-
 /** Options of `S3LockClient`: the same as those of `S3LockService`. */
 export type S3LockClientOptions = S3LockServiceOptions;
 
@@ -83,15 +67,36 @@ export class S3LockClient {
     this.prefix = this.options.prefix;
     this.logger = this.options.logger ?? this.defaultLogger();
     this.store = this.options.store;
-    const protocol = this.tracked(
-      new LockProtocol(this.store, { ...this.options, logger: this.logger, shutdownSignal: () => this.stopping.signal }),
-    );
-    this.locks = new ProcessLocks(protocol, () => this.store.clock.now().getTime(), (reason) => {
-      const inProgress = this.stopping;
-      this.stopping = new AbortController();
-      inProgress.abort(reason);
+    const protocol = new LockProtocol(this.store, {
+      ...this.options,
+      logger: this.logger,
+      shutdownSignal: () => this.stopping.signal,
     });
-    internals.set(this, { locks: this.locks, clock: this.store.clock });
+    this.locks = new ProcessLocks(protocol, {
+      storeNow: () => this.store.clock.now().getTime(),
+      abortProtocolWaits: (reason) => {
+        const inProgress = this.stopping;
+        this.stopping = new AbortController();
+        inProgress.abort(reason);
+      },
+      track: (work) => this.track(work),
+    });
+  }
+
+  /**
+   * The in-process lock layer under this client's methods (in-process decisions, waiting, tick
+   * claims), for integrations that build locked runs on it: the Nest layer's runner. Its
+   * requests count as in flight for `close()`. Applications use the methods of this class.
+   * A plain property, so a client wrapped in a Proxy (an instrumentation agent, a test spy)
+   * works exactly like an unwrapped one.
+   */
+  get processLocks(): ProcessLocks {
+    return this.locks;
+  }
+
+  /** The store's clock as this client estimates it, with the bounds of the estimate. */
+  storeClock(): StoreClock {
+    return this.store.clock;
   }
 
   /**
@@ -303,23 +308,6 @@ export class S3LockClient {
     await new Promise((resolve) => setImmediate(resolve));
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     if (this.options.ownsClient) this.options.client?.destroy();
-  }
-
-  /**
-   * `protocol` with every promise its methods return counted as in flight, so that `close()` also
-   * waits for the requests of callers that use the protocol directly (the Nest runner).
-   */
-  private tracked(protocol: LockProtocol): LockProtocol {
-    return new Proxy(protocol, {
-      get: (target, name, receiver) => {
-        const value: unknown = Reflect.get(target, name, receiver);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          const result: unknown = value.apply(target, args);
-          return result instanceof Promise ? this.track(result) : result;
-        };
-      },
-    });
   }
 
   /** Counts `work` as in flight until it settles (for `close()`); returns it. */

@@ -12,6 +12,16 @@ import type { TickClaim } from './tick-claims.js';
 import { validWaitForLock } from './validation.js';
 import { pause, pollDelayMs, WaitingLine } from './waiting.js';
 
+/** What `ProcessLocks` is given by the client it serves. */
+export interface ProcessLocksHooks {
+  /** The store's clock (ms), as the protocol estimates it. */
+  storeNow: () => number;
+  /** Ends the protocol's own waits in progress (its shutdown signal), as `close()` ends these. */
+  abortProtocolWaits?: (reason: Error) => void;
+  /** Counts a request of the protocol as in flight until it settles (the client's `close()` waits for them). */
+  track?: <T>(work: Promise<T>) => Promise<T>;
+}
+
 /**
  * The locks of one service in this process, in front of the protocol: decides in the process
  * what it can, and waits for a lock when asked.
@@ -31,13 +41,15 @@ export class ProcessLocks {
   /** When the write that took each lock started (local monotonic ms). */
   private readonly startedAt = new WeakMap<Lock, number>();
 
-  constructor(
-    private readonly protocol: LockProtocol,
-    /** The store's clock (ms), as the protocol estimates it. */
-    private readonly storeNow: () => number,
-    /** Ends the protocol's own waits in progress (its shutdown signal), as `close()` ends these. */
-    private readonly abortProtocolWaits: (reason: Error) => void = () => undefined,
-  ) {}
+  private readonly storeNow: () => number;
+  private readonly abortProtocolWaits: (reason: Error) => void;
+  private readonly track: <T>(work: Promise<T>) => Promise<T>;
+
+  constructor(private readonly protocol: LockProtocol, hooks: ProcessLocksHooks) {
+    this.storeNow = hooks.storeNow;
+    this.abortProtocolWaits = hooks.abortProtocolWaits ?? (() => undefined);
+    this.track = hooks.track ?? ((work) => work);
+  }
 
   /** See `S3LockService.acquire`; with `tick`, see `LockProtocol.acquire`. */
   acquire(key: string, options: AcquireOptions = {}, tick?: TickClaim): Promise<Lock> {
@@ -98,7 +110,7 @@ export class ProcessLocks {
   async extend(lock: Lock, expire?: number): Promise<Lock> {
     const startedAt = performance.now();
     try {
-      const extended = await this.protocol.extend(lock, expire);
+      const extended = await this.track(this.protocol.extend(lock, expire));
       this.holds.refresh(extended, startedAt);
       return extended;
     } catch (error) {
@@ -110,7 +122,7 @@ export class ProcessLocks {
   /** Releases a lock (see `LockProtocol.release`); from then on S3 decides its key again. */
   async release(lock: Lock, force = false, cover?: TickClaim): Promise<Lock> {
     try {
-      return await this.protocol.release(lock, force, cover);
+      return await this.track(this.protocol.release(lock, force, cover));
     } finally {
       // Released, lost, or unknown (S3 unreachable): the holder is done; S3 knows the rest.
       this.holds.drop(lock);
@@ -119,7 +131,7 @@ export class ProcessLocks {
 
   /** See `LockProtocol.inspect`. */
   inspect(key: string): Promise<Lock | null> {
-    return this.protocol.inspect(key);
+    return this.track(this.protocol.inspect(key));
   }
 
   /**
@@ -132,7 +144,7 @@ export class ProcessLocks {
     const local = options.owner === undefined ? this.heldHere(key) : undefined;
     if (local) throw new AlreadyLockedError(local);
     const startedAt = performance.now();
-    const lock = await this.protocol.acquire(key, options, tick);
+    const lock = await this.track(this.protocol.acquire(key, options, tick));
     if (options.owner === undefined) this.holds.hold(lock, startedAt);
     this.startedAt.set(lock, startedAt);
     return lock;

@@ -30,9 +30,7 @@ import { S3_LOCK_LOGGER_CONTEXT } from '../s3-lock.internal-constants.js';
 import { messages } from '../s3-lock.messages.js';
 import { coreMessages } from '../core/core.messages.js';
 import { S3_LOCK_OPTIONS } from '../s3-lock.module-definition.js';
-import { locksOf, storeClockOf } from '../core/s3-lock.client.js';
 import { S3LockService } from '../s3-lock.service.js';
-import { attachRunner } from './attached-runner.js';
 import { type CallTime, cronSchedule, fixedTick, intervalSchedule, type JobSchedule } from './job-schedule.js';
 import { LockedRun, type LockWriter } from './locked-run.js';
 import {
@@ -89,13 +87,12 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(S3_LOCK_OPTIONS) options: S3LockModuleOptions,
   ) {
     this.defaults = resolveRunDefaults(options);
-    this.protocol = locksOf(service);
+    this.protocol = service.processLocks;
     this.writer = {
       extend: (lock, expire) => this.protocol.extend(lock, expire),
       release: (lock, cover) => this.protocol.release(lock, false, cover),
     };
     this.tracker = new RunTracker(this.defaults.shutdownTimeoutMs, this.logger);
-    attachRunner(service, this);
   }
 
   /** Gives a new instance with `@WithS3Lock` methods the scheduled entry points of its jobs. */
@@ -219,7 +216,7 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
 
   /** Now, by this worker's clock (which schedulers fire by) and by the store's. */
   private callTime(): CallTime {
-    const clock = storeClockOf(this.service);
+    const clock = this.service.storeClock();
     return {
       local: clock.workerNow?.() ?? Date.now(),
       storeEarliest: clock.earliest().getTime(),
@@ -230,7 +227,7 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
   /** The latest tick of `schedule` by now, which a run that lasted past it also covers. */
   private latestTick(schedule: JobSchedule): Promise<TickClaim | undefined> {
     // Never an occurrence the store's clock may not have reached: replicas still fire for it.
-    return schedule.latestBy(storeClockOf(this.service).earliest().getTime()).catch(() => undefined);
+    return schedule.latestBy(this.service.storeClock().earliest().getTime()).catch(() => undefined);
   }
 
   /** Logs why `call` did not run (at debug level: on all replicas but one, it is every tick), emits `skipped`. */
