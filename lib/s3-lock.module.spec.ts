@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { Controller, Get, Injectable, Module, type INestApplicationContext, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import {
   AlreadyLockedError,
@@ -14,6 +13,7 @@ import {
   S3LockService,
   WithS3Lock,
 } from './index.js';
+import { aborted, waitFor } from '../test/support/wait.js';
 import { InMemoryLockStore } from './testing/index.js';
 
 /** A decorated service, through the public decorator and module only. */
@@ -36,17 +36,19 @@ class Jobs {
   @WithS3Lock('held', { expire: 30, minHold: 20 })
   async held(): Promise<void> {}
 
+  /** Runs until `stop` settles or its lock is lost. */
   @WithS3Lock('long', { expire: 1, autoExtend: true })
-  async long(until: () => boolean): Promise<void> {
+  async long(stop: Promise<void> = new Promise(() => undefined)): Promise<void> {
     const signal = currentS3Lock()!.signal;
-    while (!signal.aborted && !until()) await sleep(20);
+    await Promise.race([stop, aborted(signal)]);
     this.lostReason = signal.reason;
   }
 
+  /** Runs past its 1-second lease, without autoExtend, until the library aborts its signal. */
   @WithS3Lock('overrun', { expire: 1 })
   async overrun(): Promise<void> {
     const signal = currentS3Lock()!.signal;
-    await sleep(1300);
+    await aborted(signal);
     this.lostReason = signal.reason;
   }
 
@@ -128,11 +130,13 @@ describe('S3LockModule and @WithS3Lock on the in-memory store', () => {
     const store = new InMemoryLockStore();
     const { events, hooks } = recorder();
     const { jobs, locks } = await start(S3LockModule.forRoot({ bucket: 'b', store, events: hooks }));
-    const run = jobs.long(() => false);
-    await sleep(700); // two extensions, about every 333 ms
+    const run = jobs.long();
+    // Extensions come about every 333 ms, by the run's real timer: wait for one to land.
+    await waitFor(() => events.acquired.length === 1, 5_000);
+    const acquired = events.acquired[0]!.lock!;
+    await waitFor(async () => (await locks.inspect('long'))!.etag !== acquired.etag, 5_000);
     const state = await locks.inspect('long');
-    expect(state!.owner).toBe(events.acquired[0]!.lock!.owner);
-    expect(state!.etag).not.toBe(events.acquired[0]!.lock!.etag); // rewritten by an extension
+    expect(state!.owner).toBe(acquired.owner); // rewritten by an extension of the same holder
     store.advance(3); // the run's last write expires by the store clock
     await locks.acquire('long', { owner: 'thief' });
     await run;
@@ -163,14 +167,13 @@ describe('S3LockModule and @WithS3Lock on the in-memory store', () => {
   test('shutdown releases the lock of a run still going', async () => {
     const store = new InMemoryLockStore();
     const { app, jobs, locks } = await start(S3LockModule.forRoot({ bucket: 'b', store, shutdownTimeout: 1 }));
-    let stop = false;
-    const run = jobs.long(() => stop);
-    await sleep(50);
-    expect((await locks.inspect('long'))!.owner).not.toBeNull();
+    let stop!: () => void;
+    const run = jobs.long(new Promise((resolve) => (stop = resolve)));
+    await waitFor(async () => (await locks.inspect('long'))?.owner != null, 5_000);
     const closing = app.close();
     apps.splice(apps.indexOf(app), 1);
     await closing;
-    stop = true;
+    stop();
     await run;
     expect(await locks.inspect('long')).toMatchObject({ owner: null });
   });

@@ -220,9 +220,9 @@ describe('LockProtocol on the in-memory store, with faults and virtual time', ()
     await store.putUnconditional('locks/job', released('2030-01-01T00:00:00.250000+00:00'), {});
     // The other tool writes a fresh released state during each wait, in the store's new second.
     let rewrites = 0;
-    const sleep = timers.sleep;
+    const virtualSleep = timers.sleep; // the test clock's, not real time
     timers.sleep = async (ms, signal) => {
-      await sleep(ms, signal);
+      await virtualSleep(ms, signal);
       if (rewrites < 10) {
         rewrites++;
         await store.putUnconditional('locks/job', released(store.now().toISOString().replace('Z', '000+00:00')), {});

@@ -17,8 +17,9 @@ describe('pause', () => {
     expect(performance.now() - startedAt).toBeLessThan(100);
     const controller = new AbortController();
     const reason = new Error('stop');
-    setTimeout(() => controller.abort(reason), 20);
-    await expect(pause(Infinity, controller.signal)).rejects.toBe(reason);
+    const pausing = pause(Infinity, controller.signal);
+    controller.abort(reason);
+    await expect(pausing).rejects.toBe(reason);
   });
 });
 

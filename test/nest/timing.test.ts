@@ -269,8 +269,12 @@ class ShutdownJobs {
     return 'finished after shutdown';
   }
 
+  quickRuns = 0;
+
   @WithS3Lock('held-for-min', { expire: 30, minHold: 20 })
-  async quick(): Promise<void> {}
+  async quick(): Promise<void> {
+    this.quickRuns++;
+  }
 }
 
 describe('application shutdown', () => {
@@ -295,6 +299,11 @@ describe('application shutdown', () => {
     expect(logger.s3Lock('warn')).toContainEqual(expect.stringContaining('Released lock "stubborn" of ShutdownJobs.stubborn at shutdown'));
     await expect(run).resolves.toBe('finished after shutdown');
     expect(await service.inspect('stubborn')).toMatchObject({ owner: null });
-    await expect(jobs.quick()).resolves.toBeUndefined(); // no new locked run once closed
+    // No new locked run once closed: the method is not entered, and the lock is not touched.
+    const heldForMin = await service.inspect('held-for-min');
+    const runsBefore = jobs.quickRuns;
+    await expect(jobs.quick()).resolves.toBeUndefined();
+    expect(jobs.quickRuns).toBe(runsBefore);
+    expect(await service.inspect('held-for-min')).toEqual(heldForMin);
   });
 });

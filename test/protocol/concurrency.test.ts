@@ -48,8 +48,10 @@ describe('mutual exclusion under real concurrency', () => {
         errors: {},
         errorMessages: [],
       });
-      expect(d.conflicts).toEqual(expect.any(Number));
+      expect(Number.isInteger(d.conflicts) && (d.conflicts as number) >= 0).toBe(true);
     }
+    // Eight processes on one key with no pause between cycles: they did contend.
+    expect(done.reduce((sum, d) => sum + (d.conflicts as number), 0)).toBeGreaterThan(0);
     const verdict = checkLedger(ledger);
     expect(verdict.acquisitions).toBe(1600);
     expect(verdict.overlaps).toEqual([]);

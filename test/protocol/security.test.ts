@@ -1,6 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { S3LockService, S3LockStoreError } from '../../lib/index.js';
+import { listLocks } from '../../lib/cli/list-locks.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, S3LockService, S3LockStoreError } from '../../lib/index.js';
+import { S3Store } from '../../lib/protocol/s3-store.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { s3Endpoint, testBucket, testClient, uniquePrefix } from '../support/s3-env.js';
 import { MemoryLogger } from '../support/services.js';
@@ -11,11 +13,15 @@ const OWNER = '111122223333';
 /** A client for the test store that records each request's method and ExpectedBucketOwner header. */
 function recordingOwnerHeader() {
   const client = testClient();
-  const seen: { method: string; owner: string | undefined }[] = [];
+  const seen: { method: string; list: boolean; owner: string | undefined }[] = [];
   client.middlewareStack.add(
     (next) => async (args) => {
-      const request = args.request as { method: string; headers: Record<string, string> };
-      seen.push({ method: request.method, owner: request.headers['x-amz-expected-bucket-owner'] });
+      const request = args.request as { method: string; headers: Record<string, string>; query?: Record<string, unknown> };
+      seen.push({
+        method: request.method,
+        list: request.query?.['list-type'] !== undefined,
+        owner: request.headers['x-amz-expected-bucket-owner'],
+      });
       return next(args);
     },
     { step: 'build', name: 'recordOwnerHeader' },
@@ -24,14 +30,21 @@ function recordingOwnerHeader() {
 }
 
 describe('ExpectedBucketOwner', () => {
-  test('is sent on every request the library makes', async () => {
+  test('is sent on every request the library makes: the store check, acquire, release, inspect and the listing', async () => {
     const { client, seen } = recordingOwnerHeader();
-    const service = new S3LockService({ bucket: testBucket(), client, prefix: uniquePrefix('ebo'), expectedBucketOwner: OWNER, logger: new MemoryLogger() });
+    const prefix = uniquePrefix('ebo');
+    const settings = { requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS, maxAttempts: 3, expectedBucketOwner: OWNER };
+    const store = new S3Store(client, testBucket(), settings);
+    const service = new S3LockService({ bucket: testBucket(), store, prefix, logger: new MemoryLogger() });
     await service.verifyStore();
     await service.release(await service.acquire('job'));
     await service.inspect('job');
+    // The CLI's `list`: ListObjectsV2 through the same store, then a read per lock.
+    const listed = await listLocks(store, service);
+    expect(listed.locks.map((l) => l.key)).toEqual(['job']);
+    expect(seen.some((s) => s.method === 'GET' && s.list)).toBe(true);
     expect([...new Set(seen.map((s) => s.method))]).toEqual(expect.arrayContaining(['GET', 'PUT', 'DELETE']));
-    expect(seen.every((s) => s.owner === OWNER)).toBe(true);
+    expect(seen.filter((s) => s.owner !== OWNER)).toEqual([]);
   });
 
   onRgwOnly('only a store that refuses the quoted If-Match (RGW) makes the library send a HEAD to learn the ETag form').test(

@@ -2,8 +2,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { afterEach } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { testClient } from '../../support/s3-env.js';
+
+export { aborted, waitFor } from '../../support/wait.js';
 
 /** A Nest logger that keeps its lines, so tests can assert what a person on call would read. */
 export class MemoryNestLogger implements LoggerService {
@@ -70,15 +71,6 @@ export function countingClient(): { client: S3Client; counts: RequestCounts; res
       for (const name of Object.keys(counts)) delete counts[name];
     },
   };
-}
-
-/** Polls `check` every `everyMs` until it returns true, for at most `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(everyMs);
-  }
 }
 
 /** A promise and its resolver, to hold a decorated method in the middle of its run. */
