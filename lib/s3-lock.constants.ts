@@ -8,3 +8,8 @@ export const DEFAULT_PREFIX = 'locks/';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** Default bound on read-decide-write rounds of one operation. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
+/**
+ * The environment variable that names the bucket of the locks: read by `S3LockModule.forRoot()`
+ * called with no argument and by the CLI (when `--bucket` is not given).
+ */
+export const S3_LOCK_BUCKET_ENV = 'S3_LOCK_BUCKET';

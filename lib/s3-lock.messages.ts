@@ -20,6 +20,15 @@ export const messages = {
   badKeyOption: (value: unknown) =>
     `@WithS3Lock needs a key: a non-empty string or a function (args, instance) => string, got ${describeValue(value)}.`,
 
+  badDecoratorArgument: (value: unknown, position: 'options' | 'wait' = 'options') =>
+    position === 'wait'
+      ? `@WithS3Lock(key, options) takes no third argument, got ${describeValue(value)}: write @WithS3Lock(key, expire, wait) with numbers, or put wait in the options.`
+      : `@WithS3Lock(key, ...) takes an options object ({ expire, wait, ... }) or the short form (key, expire, wait) with numbers, got ${describeValue(value)}.`,
+
+  noBucketInEnvironment: (variable: string) =>
+    `S3LockModule.forRoot() was given no bucket, so it reads the environment variable ${variable}, which is not set. ` +
+    `Set ${variable}=my-bucket, or name the bucket: S3LockModule.forRoot('my-bucket').`,
+
   badKeyResult: (method: string, value: unknown) =>
     `The key function of @WithS3Lock on ${method} returned ${describeValue(value)}; it must return a ` +
     'non-empty string. The method did not run.',

@@ -5,6 +5,7 @@ import request from 'supertest';
 import {
   AlreadyLockedError,
   currentS3Lock,
+  InvalidLockArgumentError,
   S3LockInterceptor,
   S3LockModule,
   type S3LockModuleOptions,
@@ -93,6 +94,33 @@ function recorder() {
   };
   return { events, hooks };
 }
+
+describe('@WithS3Lock(key, expire, wait): the short form', () => {
+  test('takes the lock with that expire; a non-number, non-object second argument is refused at decoration', async () => {
+    @Injectable()
+    class ShortForm {
+      expires: number[] = [];
+
+      @WithS3Lock('short', 7, 0)
+      async run(): Promise<void> {
+        this.expires.push(currentS3Lock()!.lock.expire);
+      }
+    }
+    const store = new InMemoryLockStore();
+    const { app } = await start(S3LockModule.forRoot({ bucket: 'b', store }), [Jobs, ShortForm]);
+    await app.get(ShortForm).run();
+    expect(app.get(ShortForm).expires).toEqual([7]);
+
+    // What a JavaScript caller (or `as any`) may pass: never dropped silently.
+    const loose = WithS3Lock as (...args: unknown[]) => MethodDecorator;
+    expect(() => loose('k', '7')).toThrow(InvalidLockArgumentError);
+    expect(() => loose('k', '7')).toThrow(/options object .* or the short form \(key, expire, wait\) with numbers, got "7"/);
+    expect(() => loose('k', { expire: 7 }, 1)).toThrow(InvalidLockArgumentError);
+    expect(() => loose('k', null)).toThrow(InvalidLockArgumentError);
+    expect(() => loose('k', 1.5)).toThrow(InvalidLockArgumentError); // expire is checked as in the options
+    expect(() => loose('k', 30, -1)).toThrow(InvalidLockArgumentError); // and so is wait
+  });
+});
 
 describe('S3LockModule and @WithS3Lock on the in-memory store', () => {
   test('a run takes the lock, sees its token, releases it; events say so; another holder makes it skip or throw', async () => {

@@ -7,6 +7,9 @@ import {
   OPTIONS_TYPE,
 } from './s3-lock.module-definition.js';
 import { S3LockRunner } from './runner/s3-lock.runner.js';
+import { InvalidLockArgumentError } from './errors/invalid-lock-argument.error.js';
+import { S3_LOCK_BUCKET_ENV } from './s3-lock.constants.js';
+import { messages } from './s3-lock.messages.js';
 import { S3LockService } from './s3-lock.service.js';
 
 // The runner is exported for the classes with @WithS3Lock methods (Nest injects it into them);
@@ -23,18 +26,27 @@ const providers = [S3LockService, S3LockRunner];
  * // (AWS_REGION, AWS_ENDPOINT_URL_S3, credentials, instance role).
  * S3LockModule.forRoot('my-locks-bucket')
  *
+ * // The bucket from the environment variable S3_LOCK_BUCKET.
+ * S3LockModule.forRoot()
+ *
  * S3LockModule.forRoot({ bucket: 'my-locks-bucket', prefix: 'locks/', expire: 120, isGlobal: true })
  *
  * S3LockModule.forRootAsync({
  *   imports: [ConfigModule],
  *   inject: [ConfigService],
- *   useFactory: (config: ConfigService) => ({ bucket: config.getOrThrow('LOCK_BUCKET') }),
+ *   useFactory: (config: ConfigService) => ({ bucket: config.getOrThrow('S3_LOCK_BUCKET') }),
  * })
  */
 @Module({ imports: [DiscoveryModule], providers: [...providers, S3LockLeaderExplorer], exports: providers })
 export class S3LockModule extends ConfigurableModuleClass {
-  /** Configures the module with a bucket name, or with options (`isGlobal` among them). */
-  static override forRoot(options: string | typeof OPTIONS_TYPE): DynamicModule {
+  /**
+   * Configures the module with a bucket name, or with options (`isGlobal` among them). With no
+   * argument, the bucket is the environment variable `S3_LOCK_BUCKET`, read when the application
+   * starts (after `ConfigModule` has loaded a `.env` file); the application fails to start,
+   * saying so, when it is unset.
+   */
+  static override forRoot(options?: string | typeof OPTIONS_TYPE): DynamicModule {
+    if (options === undefined) return super.forRootAsync({ useFactory: () => ({ bucket: bucketFromEnvironment() }) });
     return super.forRoot(typeof options === 'string' ? { bucket: options } : options);
   }
 
@@ -46,4 +58,11 @@ export class S3LockModule extends ConfigurableModuleClass {
   static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
     return super.forRootAsync(options);
   }
+}
+
+/** The bucket named by `S3_LOCK_BUCKET`; throws, saying what to do, when it is unset or blank. */
+function bucketFromEnvironment(): string {
+  const bucket = process.env[S3_LOCK_BUCKET_ENV]?.trim();
+  if (!bucket) throw new InvalidLockArgumentError('bucket', messages.noBucketInEnvironment(S3_LOCK_BUCKET_ENV));
+  return bucket;
 }

@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { LockStore } from '../protocol/lock-store.js';
 import { parseArgs } from 'node:util';
 import { objectKeyFor } from '../protocol/validation.js';
-import { DEFAULT_PREFIX } from '../s3-lock.constants.js';
+import { DEFAULT_PREFIX, S3_LOCK_BUCKET_ENV } from '../s3-lock.constants.js';
 import { ExitCode } from './exit-codes.js';
 import { USAGE } from './usage.js';
 
@@ -90,7 +90,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): CliInvocation | 'help' |
     return 'release needs --force: it frees a lock on behalf of its holder. Check the holder is gone first (nestjs-s3-lock status <key>).';
   }
   if (values.etag !== undefined && name !== 'release') return '--etag applies to release only.';
-  const bucket = values.bucket ?? env.S3_LOCK_BUCKET;
+  const bucket = values.bucket ?? env[S3_LOCK_BUCKET_ENV];
   if (!bucket) return 'No bucket: pass --bucket <name> or set S3_LOCK_BUCKET.';
   const prefix = values.prefix ?? env.S3_LOCK_PREFIX ?? DEFAULT_PREFIX;
   if (rest[0] !== undefined) {

@@ -1,4 +1,5 @@
 import { Inject, Optional, UseInterceptors } from '@nestjs/common';
+import { InvalidLockArgumentError } from '../errors/invalid-lock-argument.error.js';
 import { S3LockError } from '../errors/s3-lock.error.js';
 import type {
   S3LockKey,
@@ -46,7 +47,8 @@ const decoratedMethods = processShared('decorated-methods', () => new WeakMap<ob
  * Nest did not create refuses to run the method (it never runs unlocked).
  *
  * @param key the lock key, or a function `(args, instance) => key` called on every call
- * @param options see {@link S3LockRunOptions}; defaults come from `S3LockModule.forRoot`
+ * @param options see {@link S3LockRunOptions}; defaults come from `S3LockModule.forRoot`. The
+ *   short form `@WithS3Lock(key, expire, wait)` sets only those two.
  *
  * @example
  * \@Injectable()
@@ -55,21 +57,33 @@ const decoratedMethods = processShared('decorated-methods', () => new WeakMap<ob
  *   \@WithS3Lock('nightly-report', { expire: 600 })
  *   async nightlyReport() { ... }
  *
+ *   \@Cron('0 0 * * * *')
+ *   \@WithS3Lock('sync', 60, 1) // key, expire, wait
+ *   async sync() { ... }
+ *
  *   \@WithS3Lock({ key: ([tenant]) => `export:${tenant}`, onLocked: 'throw' })
  *   async export(tenant: string) { ... }
  * }
  */
 export function WithS3Lock(key: S3LockKey, options?: S3LockRunOptions): MethodDecorator;
+/**
+ * The short form, in the design's own words (key, expire, wait): `@WithS3Lock('report', 60, 1)`
+ * is `@WithS3Lock('report', { expire: 60, wait: 1 })`.
+ * @param expire seconds until a holder that died frees the lock; see `S3LockRunOptions.expire`
+ * @param wait seconds to wait after writing before confirming; see `S3LockRunOptions.wait`
+ */
+export function WithS3Lock(key: S3LockKey, expire: number, wait?: number): MethodDecorator;
 /** The same, with the key among the options. */
 export function WithS3Lock(options: WithS3LockOptions): MethodDecorator;
 export function WithS3Lock(
   keyOrOptions: S3LockKey | WithS3LockOptions,
-  options: S3LockRunOptions = {},
+  optionsOrExpire?: S3LockRunOptions | number,
+  wait?: number,
 ): MethodDecorator {
   const lockOptions = checkDecoratorOptions(
     typeof keyOrOptions === 'object' && keyOrOptions !== null
       ? keyOrOptions
-      : { ...options, key: keyOrOptions },
+      : { ...shortFormOptions(optionsOrExpire, wait), key: keyOrOptions },
   );
   return (target, propertyKey, descriptor) => {
     const where = `${typeof target === 'function' ? target.name : target.constructor.name}.${String(propertyKey)}`;
@@ -91,6 +105,19 @@ export function WithS3Lock(
     registerMethod(target, propertyKey);
     return descriptor;
   };
+}
+
+/**
+ * The options of `@WithS3Lock(key, options)` or of the short form `@WithS3Lock(key, expire,
+ * wait)`; anything else in second place is refused when the class is defined (never dropped).
+ */
+function shortFormOptions(optionsOrExpire: S3LockRunOptions | number | undefined, wait: number | undefined): S3LockRunOptions {
+  if (typeof optionsOrExpire === 'number') return wait === undefined ? { expire: optionsOrExpire } : { expire: optionsOrExpire, wait };
+  if (optionsOrExpire !== undefined && (typeof optionsOrExpire !== 'object' || optionsOrExpire === null)) {
+    throw new InvalidLockArgumentError('options', messages.badDecoratorArgument(optionsOrExpire));
+  }
+  if (wait !== undefined) throw new InvalidLockArgumentError('wait', messages.badDecoratorArgument(wait, 'wait'));
+  return optionsOrExpire ?? {};
 }
 
 /**

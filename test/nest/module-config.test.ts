@@ -79,6 +79,28 @@ describe('S3LockModule configuration', () => {
     expect(logger.lines.map((l) => l.message)).toContainEqual(expect.stringContaining('conditional writes enforced'));
   });
 
+  test('forRoot() with no argument: the bucket from S3_LOCK_BUCKET, read at startup; unset, startup fails saying so', async () => {
+    const saved = process.env.S3_LOCK_BUCKET;
+    try {
+      const lockModule = S3LockModule.forRoot(); // evaluated before the variable is set, as a .env file loads later
+      process.env.S3_LOCK_BUCKET = testBucket();
+      const app = await start({ imports: [lockModule], providers: [Job] });
+      expect(app.get(S3LockService).bucket).toBe(testBucket());
+      await expectJobLocksOnS3(app, 'locks/');
+
+      delete process.env.S3_LOCK_BUCKET;
+      const failed = await start({ imports: [S3LockModule.forRoot()], providers: [Job] }).catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(InvalidLockArgumentError);
+      expect((failed as Error).message).toBe(
+        'S3LockModule.forRoot() was given no bucket, so it reads the environment variable S3_LOCK_BUCKET, which is not set. ' +
+          "Set S3_LOCK_BUCKET=my-bucket, or name the bucket: S3LockModule.forRoot('my-bucket').",
+      );
+    } finally {
+      if (saved === undefined) delete process.env.S3_LOCK_BUCKET;
+      else process.env.S3_LOCK_BUCKET = saved;
+    }
+  });
+
   test('forRoot(options) with isGlobal: a provider of another module uses it', async () => {
     const prefix = uniquePrefix('nest-global');
     @Module({ providers: [Job], exports: [Job] })
