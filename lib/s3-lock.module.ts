@@ -17,6 +17,17 @@ import { S3LockService } from './s3-lock.service.js';
 const providers = [S3LockService, S3LockRunner];
 
 /**
+ * The store check, run while Nest creates the module's providers: inside `NestFactory.create`,
+ * so that a failure is a failed startup as Nest reports it (see `checkStoreAtStartup`), not an
+ * unhandled rejection of `app.listen()` or `app.init()` later.
+ */
+const storeCheckedAtStartup = {
+  provide: Symbol('nestjs-s3-lock:store-checked'),
+  useFactory: (service: S3LockService) => service.checkStoreAtStartup(),
+  inject: [S3LockService],
+};
+
+/**
  * Registers `S3LockService` and what `@WithS3Lock` needs. At startup it checks that the store is
  * reachable and enforces conditional writes (unless `storeCheck: false`); at shutdown it
  * releases the locks of runs still going.
@@ -37,7 +48,7 @@ const providers = [S3LockService, S3LockRunner];
  *   useFactory: (config: ConfigService) => ({ bucket: config.getOrThrow('S3_LOCK_BUCKET') }),
  * })
  */
-@Module({ imports: [DiscoveryModule], providers: [...providers, S3LockLeaderExplorer], exports: providers })
+@Module({ imports: [DiscoveryModule], providers: [...providers, storeCheckedAtStartup, S3LockLeaderExplorer], exports: providers })
 export class S3LockModule extends ConfigurableModuleClass {
   /**
    * Configures the module with a bucket name, or with options (`isGlobal` among them). With no

@@ -8,6 +8,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { debuglog, inspect } from 'node:util';
 import { S3LockClient } from './core/s3-lock.client.js';
 import type { Lock } from './interfaces/lock.interface.js';
 import { protocolMessages } from './protocol/protocol.messages.js';
@@ -42,6 +43,8 @@ export class S3LockService extends S3LockClient implements OnModuleInit, BeforeA
    * @param moduleRef given by Nest: where `runScheduled` finds the module's runner. Without it
    *   (a service made with `new`), `runScheduled` uses a runner of its own.
    */
+  private startupCheck: Promise<void> | undefined;
+
   constructor(
     @Inject(S3_LOCK_OPTIONS) options: S3LockServiceOptions,
     @Optional() @Inject(ModuleRef) private readonly moduleRef?: ModuleRef,
@@ -54,9 +57,29 @@ export class S3LockService extends S3LockClient implements OnModuleInit, BeforeA
     return new Logger(S3LockService.name);
   }
 
-  /** Runs the store check at application startup, unless `storeCheck` is `false`. */
+  /**
+   * Runs the store check at application startup, unless `storeCheck` is `false`; `S3LockModule`
+   * has already run it while Nest created its providers (see `checkStoreAtStartup`).
+   */
   async onModuleInit(): Promise<void> {
-    if (this.options.storeCheck) await this.verifyStore();
+    await this.checkStoreAtStartup();
+  }
+
+  /**
+   * The startup store check, once per service (unless `storeCheck` is `false`). `S3LockModule`
+   * runs it while Nest creates its providers, so that a failure takes Nest's own path for a
+   * failed startup: one line logged by Nest's `ExceptionHandler` (what failed and what to do;
+   * with `NODE_DEBUG=s3lock` in the environment, the error's stack, fields and cause too), then
+   * exit code 1 (or, with `abortOnError: false`, `NestFactory.create` rejects with the error).
+   */
+  checkStoreAtStartup(): Promise<void> {
+    this.startupCheck ??= this.options.storeCheck
+      ? this.verifyStore().catch((error: unknown) => {
+          if (!debuglog('s3lock').enabled) printedAsOneLine(error);
+          throw error;
+        })
+      : Promise.resolve();
+    return this.startupCheck;
   }
 
   /**
@@ -114,4 +137,15 @@ export class S3LockService extends S3LockClient implements OnModuleInit, BeforeA
       return undefined; // a module of the user's that provides the service without the runner
     }
   }
+}
+
+/**
+ * Makes `error` print as `Name: message` wherever it is inspected (Nest's logger inspects the
+ * errors it logs): a person on call reads what failed and what to do, not 40 lines of stack and
+ * SDK metadata. The error itself is unchanged for code that catches it.
+ */
+function printedAsOneLine(error: unknown): void {
+  if (!(error instanceof Error)) return;
+  const line = `${error.name}: ${error.message}`;
+  Object.defineProperty(error, inspect.custom, { value: () => line, configurable: true });
 }
