@@ -73,6 +73,20 @@ export const messages = {
     'runScheduled needs one of { cron }, { interval } or { tick } (a Date or ms since the epoch) ' +
     `in its options; got ${describeValue(value)}.`,
 
+  storeUnavailable: (method: string, key: string, error: unknown) =>
+    `S3 cannot be used for lock "${key}": ${errorText(error)} ${method} is skipped (it never runs without its lock) ` +
+    'until S3 answers again.',
+
+  skippedStoreUnavailable: (method: string, key: string) => `Skipped ${method}: S3 cannot be used for lock "${key}".`,
+
+  storeStillUnavailable: (key: string, skipped: number, sinceMs: number, error: unknown) =>
+    `S3 still cannot be used for lock "${key}" (for ${Math.round(sinceMs / 1000)} s; ${skipped} scheduled ` +
+    `${skipped === 1 ? 'run' : 'runs'} skipped so far): ${errorText(error)}`,
+
+  storeAvailableAgain: (key: string, skipped: number, sinceMs: number) =>
+    `S3 answers again for lock "${key}": ${skipped} scheduled ${skipped === 1 ? 'run was' : 'runs were'} skipped ` +
+    `while it could not be used (${Math.round(sinceMs / 1000)} s).`,
+
   shuttingDown: (method: string, key: string) =>
     `Skipped ${method}: the application is shutting down, so lock "${key}" was not taken.`,
 

@@ -6,6 +6,7 @@ const WHY: Readonly<Record<S3LockSkipReason, string>> = {
   'tick-claimed': 'another run took this tick',
   locked: 'another run holds the lock',
   'shutting-down': 'shutting down',
+  'store-unavailable': 'S3 cannot be used now (never run without the lock)',
 };
 
 /**

@@ -74,8 +74,12 @@ export interface WithS3LockOptions extends S3LockRunOptions {
  * - `'tick-claimed'`: a scheduled call whose tick has already been run, or claimed a moment
  *   earlier by another replica: each tick of a `@Cron` / `@Interval` job runs once.
  * - `'shutting-down'`: the application is shutting down; no new run starts.
+ * - `'store-unavailable'`: a scheduled call while S3 cannot be used (unreachable, refusing,
+ *   failing): the method never runs without its lock. Logged once when it starts, then at most
+ *   once a minute while it lasts, and once when S3 answers again. A direct call gets the
+ *   `S3LockStoreError` instead.
  */
-export type S3LockSkipReason = 'locked' | 'tick-claimed' | 'shutting-down';
+export type S3LockSkipReason = 'locked' | 'tick-claimed' | 'shutting-down' | 'store-unavailable';
 
 /**
  * What happened to one decorated call, passed to the `events` hooks. `key` and `method` are

@@ -11,11 +11,13 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import { AcquireAbortedError } from '../errors/acquire-aborted.error.js';
 import { AlreadyLockedError } from '../errors/already-locked.error.js';
 import { InvalidLockArgumentError } from '../errors/invalid-lock-argument.error.js';
+import { S3LockStoreError } from '../errors/s3-lock-store.error.js';
 import type { Lock } from '../interfaces/lock.interface.js';
 import type {
   S3LockEvents,
   S3LockModuleOptions,
   S3LockRunEvent,
+  S3LockSkipReason,
   WithS3LockOptions,
 } from '../interfaces/s3-lock-module-options.interface.js';
 import type {
@@ -41,6 +43,7 @@ import {
   type ResolvedRunOptions,
 } from './run-options.js';
 import { RunTracker } from './run-tracker.js';
+import { StoreOutages } from './store-outages.js';
 import {
   type InstalledEntry,
   installScheduledEntries,
@@ -76,6 +79,7 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly protocol: ProcessLocks;
   private readonly writer: LockWriter;
   private readonly tracker: RunTracker;
+  private readonly outages: StoreOutages;
   private readonly resolved = new WeakMap<object, ResolvedRunOptions>();
   private readonly schedules = new WeakMap<ScheduleMetadata, JobSchedule>();
   private entries: InstalledEntry[] = [];
@@ -93,6 +97,7 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
       release: (lock, cover) => this.protocol.release(lock, false, cover),
     };
     this.tracker = new RunTracker(this.defaults.shutdownTimeoutMs, this.logger);
+    this.outages = new StoreOutages(this.logger, () => service.storeClock().now().getTime());
   }
 
   /** Gives a new instance with `@WithS3Lock` methods the scheduled entry points of its jobs. */
@@ -175,14 +180,21 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
       const { expire, wait, waitForLock } = options;
       lock = await this.protocol.acquire(key, { expire, wait, waitForLock }, tick);
     } catch (error) {
-      if (error instanceof TickClaimedError) return this.skip(call, 'tick-claimed', tick, error);
       // Nothing but shutdown (or close()) aborts the acquisition of a runner's call.
       if (error instanceof AcquireAbortedError) return this.skip(call, 'shutting-down', tick);
+      if (error instanceof S3LockStoreError && call.schedule) {
+        // The scheduler would log a stack trace on every tick: say it here, once, and skip.
+        this.outages.failed(key, method, error);
+        return this.skip(call, 'store-unavailable', tick);
+      }
+      if (!(error instanceof S3LockStoreError)) this.outages.answered(key);
+      if (error instanceof TickClaimedError) return this.skip(call, 'tick-claimed', tick, error);
       if (!(error instanceof AlreadyLockedError)) throw error;
       const skipped = this.skip(call, 'locked', tick, error);
       if (options.onLocked === 'throw') throw error;
       return skipped;
     }
+    this.outages.answered(key);
     if (this.tracker.isClosing) {
       // Shutdown began while the lock was being taken: give it back rather than start a run.
       await this.protocol.release(lock).catch((error: unknown) => this.logger.warn(coreMessages.releaseFailed(method, key, error)));
@@ -233,7 +245,7 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
   /** Logs why `call` did not run (at debug level: on all replicas but one, it is every tick), emits `skipped`. */
   private skip(
     call: LockedCall,
-    reason: 'locked' | 'tick-claimed' | 'shutting-down',
+    reason: S3LockSkipReason,
     tick?: TickClaim,
     error?: AlreadyLockedError | TickClaimedError,
   ): S3LockScheduledRunResult<never> {
@@ -242,6 +254,7 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
     const holder =
       error instanceof AlreadyLockedError ? error.holder : (error?.current?.owner ?? undefined);
     if (reason === 'shutting-down') this.logger.warn(messages.shuttingDown(method, key));
+    else if (reason === 'store-unavailable') this.logger.debug(messages.skippedStoreUnavailable(method, key));
     else if (error instanceof AlreadyLockedError) this.logger.debug(messages.skipped(method, { ...error.lock, owner: error.holder }));
     else if (error?.refusal === 'lost-race') this.logger.debug(messages.tickLostRace(method, key, tickTime!));
     else this.logger.debug(messages.tickAlreadyRun(method, key, tickTime!, holder));
