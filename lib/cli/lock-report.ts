@@ -18,10 +18,22 @@ export interface LockReport {
   state: LockState;
   /** The owner; `null` when released. */
   holder: string | null;
-  /** ISO-8601 times. */
+  /**
+   * The document's `lock_time` (ISO 8601, to the millisecond): when the holder acquired or last
+   * extended it, by the holder's estimate of the store's clock (its late end). Not what expiry is
+   * judged from: see `writtenAt`.
+   */
   lockTime: string;
+  /**
+   * When the store wrote this state: its `Last-Modified`, in whole seconds (so up to a second
+   * before `lockTime`, which is another clock's estimate). Expiry is judged from this.
+   */
+  writtenAt: string;
   expire: number;
-  /** When a held lock expires (by the store's clock); `null` when released. */
+  /**
+   * When a held lock expires, by the store's clock: `writtenAt` + `expire` (another owner may
+   * take it over once the store's clock has passed it by a second); `null` when released.
+   */
   expiresAt: string | null;
   /** Seconds from the store's time now to `expiresAt`; negative once past; `null` when released. */
   expiresInSeconds: number | null;
@@ -48,6 +60,11 @@ export function isExpired(lock: Lock, storeNow: Date): boolean {
   return isExpiredAt(new Date(lock.expiresAt.getTime() - lock.expire * 1000), lock.expire, storeNow);
 }
 
+/** The second the store wrote `lock` (its `Last-Modified`), from which its `expiresAt` is counted. */
+function writtenAt(lock: Lock): Date {
+  return new Date(lock.expiresAt.getTime() - lock.expire * 1000);
+}
+
 /** The report of `lock`, stored at `object`, judged at the store time `storeNow`. */
 export function reportOf(lock: Lock, object: string, storeNow: Date): LockReport {
   const released = lock.owner === null;
@@ -57,6 +74,7 @@ export function reportOf(lock: Lock, object: string, storeNow: Date): LockReport
     state: released ? 'released' : isExpired(lock, storeNow) ? 'expired' : 'held',
     holder: lock.owner,
     lockTime: lock.lockTime.toISOString(),
+    writtenAt: writtenAt(lock).toISOString(),
     expire: lock.expire,
     expiresAt: released ? null : lock.expiresAt.toISOString(),
     expiresInSeconds: released ? null : Math.round((lock.expiresAt.getTime() - storeNow.getTime()) / 1000),
@@ -71,13 +89,14 @@ export function formatStatus(report: LockReport): string {
   const rows: [string, string][] = [
     ['state', describeState(report)],
     ['holder', report.holder ?? '-'],
-    ['locked at', seconds(report.lockTime)],
+    ['locked at', `${report.lockTime} (the holder's lock_time: its estimate of the store's clock)`],
+    ['written at', `${seconds(report.writtenAt)} (the store's Last-Modified, in whole seconds)`],
     ['expire', `${report.expire} s`],
     [
       'expires at',
       report.expiresAt === null
         ? '-'
-        : `${seconds(report.expiresAt)} (${relative(report.expiresInSeconds ?? 0)}, by the store's clock)`,
+        : `${seconds(report.expiresAt)} (${relative(report.expiresInSeconds ?? 0)}, by the store's clock: written at + expire)`,
     ],
     ['released at', report.releaseTime ? seconds(report.releaseTime) : '-'],
     ['token', String(report.token)],
@@ -90,17 +109,21 @@ export function formatStatus(report: LockReport): string {
   ].join('\n') + '\n';
 }
 
-/** `list` output: a table, one lock per row. */
+/** The line under `list`'s table that says which clock its times are. */
+export const TABLE_TIMES_NOTE = "Times are the store's clock, in whole seconds: EXPIRES AT = WRITTEN AT + expire.";
+
+/** `list` output: a table, one lock per row, and a line saying which clock its times are. */
 export function formatTable(reports: (LockReport | InvalidReport)[]): string {
-  const header = ['KEY', 'STATE', 'HOLDER', 'LOCKED AT', 'EXPIRES AT', 'TOKEN'];
+  const header = ['KEY', 'STATE', 'HOLDER', 'WRITTEN AT', 'EXPIRES AT', 'TOKEN'];
   const rows = reports.map((r) =>
     r.state === 'invalid'
       ? [r.key, 'invalid', `(${r.error})`, '', '', '']
-      : [r.key, r.state, r.holder ?? '-', seconds(r.lockTime), r.expiresAt ? seconds(r.expiresAt) : '-', String(r.token)],
+      : [r.key, r.state, r.holder ?? '-', seconds(r.writtenAt), r.expiresAt ? seconds(r.expiresAt) : '-', String(r.token)],
   );
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   return [header, ...rows]
     .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd())
+    .concat(rows.length > 0 ? [TABLE_TIMES_NOTE] : [])
     .join('\n') + '\n';
 }
 
