@@ -21,6 +21,21 @@ export function endpoint(): string {
   return value;
 }
 
+/**
+ * The environment of a child process of the bench (the CLI): the bench's store, whatever the
+ * parent was given (`S3_ENDPOINT` alone, as bench/run.sh documents for your own store, is not
+ * something the AWS SDK's default chain reads).
+ */
+export function childEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_OPTIONS: '',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_ENDPOINT_URL_S3: endpoint(),
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+  };
+}
+
 /** The bucket the bench writes to. */
 export const benchBucket = (): string => process.env.S3_BENCH_BUCKET ?? 's3-lock-bench';
 

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchBucket } from '../env.js';
+import { benchBucket, childEnv } from '../env.js';
 import { nowMs, quantile } from '../stats.js';
 
 const built = resolve(dirname(fileURLToPath(import.meta.url)), '../../lib');
@@ -32,7 +32,7 @@ function timed(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
 /** Runs each command `runs` times, interleaved, one at a time. */
 export async function runCliStartup(prefix: string, runs: number): Promise<CliStartup> {
-  const env = { ...process.env, NODE_OPTIONS: '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const env = childEnv();
   const commands = {
     node: ['-e', '0'],
     help: [CLI, '--help'],
