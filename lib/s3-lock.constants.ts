@@ -13,3 +13,5 @@ export const DEFAULT_MAX_ATTEMPTS = 5;
  * called with no argument and by the CLI (when `--bucket` is not given).
  */
 export const S3_LOCK_BUCKET_ENV = 'S3_LOCK_BUCKET';
+/** The environment variable of the prefix, read with `S3_LOCK_BUCKET` (unset: `DEFAULT_PREFIX`). */
+export const S3_LOCK_PREFIX_ENV = 'S3_LOCK_PREFIX';

@@ -8,7 +8,7 @@ import {
 } from './s3-lock.module-definition.js';
 import { S3LockRunner } from './runner/s3-lock.runner.js';
 import { InvalidLockArgumentError } from './errors/invalid-lock-argument.error.js';
-import { S3_LOCK_BUCKET_ENV } from './s3-lock.constants.js';
+import { S3_LOCK_BUCKET_ENV, S3_LOCK_PREFIX_ENV } from './s3-lock.constants.js';
 import { messages } from './s3-lock.messages.js';
 import { S3LockService } from './s3-lock.service.js';
 
@@ -52,12 +52,12 @@ const storeCheckedAtStartup = {
 export class S3LockModule extends ConfigurableModuleClass {
   /**
    * Configures the module with a bucket name, or with options (`isGlobal` among them). With no
-   * argument, the bucket is the environment variable `S3_LOCK_BUCKET`, read when the application
-   * starts (after `ConfigModule` has loaded a `.env` file); the application fails to start,
-   * saying so, when it is unset.
+   * argument, the bucket is the environment variable `S3_LOCK_BUCKET` (and the prefix
+   * `S3_LOCK_PREFIX`, if set), read when the application starts (after `ConfigModule` has
+   * loaded a `.env` file); the application fails to start, saying so, when it is unset.
    */
   static override forRoot(options?: string | typeof OPTIONS_TYPE): DynamicModule {
-    if (options === undefined) return super.forRootAsync({ useFactory: () => ({ bucket: bucketFromEnvironment() }) });
+    if (options === undefined) return super.forRootAsync({ useFactory: optionsFromEnvironment });
     return super.forRoot(typeof options === 'string' ? { bucket: options } : options);
   }
 
@@ -71,9 +71,13 @@ export class S3LockModule extends ConfigurableModuleClass {
   }
 }
 
-/** The bucket named by `S3_LOCK_BUCKET`; throws, saying what to do, when it is unset or blank. */
-function bucketFromEnvironment(): string {
+/**
+ * The bucket named by `S3_LOCK_BUCKET` (throws, saying what to do, when it is unset or blank)
+ * and the prefix by `S3_LOCK_PREFIX` if set, as the CLI reads them.
+ */
+function optionsFromEnvironment(): typeof OPTIONS_TYPE {
   const bucket = process.env[S3_LOCK_BUCKET_ENV]?.trim();
   if (!bucket) throw new InvalidLockArgumentError('bucket', messages.noBucketInEnvironment(S3_LOCK_BUCKET_ENV));
-  return bucket;
+  const prefix = process.env[S3_LOCK_PREFIX_ENV];
+  return prefix ? { bucket, prefix } : { bucket };
 }

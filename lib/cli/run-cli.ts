@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { LockStore } from '../protocol/lock-store.js';
 import { parseArgs } from 'node:util';
 import { objectKeyFor } from '../protocol/validation.js';
-import { DEFAULT_PREFIX, S3_LOCK_BUCKET_ENV } from '../s3-lock.constants.js';
+import { DEFAULT_PREFIX, S3_LOCK_BUCKET_ENV, S3_LOCK_PREFIX_ENV } from '../s3-lock.constants.js';
 import { ExitCode } from './exit-codes.js';
 import { USAGE } from './usage.js';
 
@@ -92,7 +92,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): CliInvocation | 'help' |
   if (values.etag !== undefined && name !== 'release') return '--etag applies to release only.';
   const bucket = values.bucket ?? env[S3_LOCK_BUCKET_ENV];
   if (!bucket) return 'No bucket: pass --bucket <name> or set S3_LOCK_BUCKET.';
-  const prefix = values.prefix ?? env.S3_LOCK_PREFIX ?? DEFAULT_PREFIX;
+  const prefix = values.prefix ?? env[S3_LOCK_PREFIX_ENV] ?? DEFAULT_PREFIX;
   if (rest[0] !== undefined) {
     try {
       objectKeyFor(prefix, rest[0]);

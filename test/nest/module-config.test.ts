@@ -81,12 +81,20 @@ describe('S3LockModule configuration', () => {
 
   test('forRoot() with no argument: the bucket from S3_LOCK_BUCKET, read at startup; unset, startup fails saying so', async () => {
     const saved = process.env.S3_LOCK_BUCKET;
+    const savedPrefix = process.env.S3_LOCK_PREFIX;
+    delete process.env.S3_LOCK_PREFIX;
     try {
       const lockModule = S3LockModule.forRoot(); // evaluated before the variable is set, as a .env file loads later
       process.env.S3_LOCK_BUCKET = testBucket();
       const app = await start({ imports: [lockModule], providers: [Job] });
       expect(app.get(S3LockService).bucket).toBe(testBucket());
       await expectJobLocksOnS3(app, 'locks/');
+
+      // S3_LOCK_PREFIX, when set, is the prefix (as for the CLI).
+      const prefix = uniquePrefix('nest-env-prefix');
+      process.env.S3_LOCK_PREFIX = prefix;
+      await expectJobLocksOnS3(await start({ imports: [S3LockModule.forRoot()], providers: [Job] }), prefix);
+      delete process.env.S3_LOCK_PREFIX;
 
       delete process.env.S3_LOCK_BUCKET;
       const failed = await start({ imports: [S3LockModule.forRoot()], providers: [Job] }).catch((e: unknown) => e);
@@ -98,6 +106,8 @@ describe('S3LockModule configuration', () => {
     } finally {
       if (saved === undefined) delete process.env.S3_LOCK_BUCKET;
       else process.env.S3_LOCK_BUCKET = saved;
+      if (savedPrefix === undefined) delete process.env.S3_LOCK_PREFIX;
+      else process.env.S3_LOCK_PREFIX = savedPrefix;
     }
   });
 
