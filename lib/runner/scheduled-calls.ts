@@ -90,7 +90,18 @@ export function removeScheduledEntry({ instance, key, entry }: InstalledEntry): 
  */
 export function takeScheduledMark(target: object, key: string | symbol): ScheduleMetadata | undefined {
   const mark = marks.getStore();
-  if (!mark || mark.used || mark.target !== target || mark.key !== key) return undefined;
+  if (!mark || mark.used || mark.key !== key || !sameKind(mark.target, target)) return undefined;
   mark.used = true;
   return mark.schedule;
+}
+
+/**
+ * Whether `a` and `b` are instances of one class: the same object, or the object and a Proxy
+ * around it. Not identity: an instrument (the `nest new` template's `@nestjs/observe`) hands the
+ * entry point the Proxy it wraps every provider in and the method the raw instance, or the other
+ * way round. The mark is taken synchronously by the first call it reaches, so no other instance
+ * of the class can take it meanwhile.
+ */
+function sameKind(a: object, b: object): boolean {
+  return a === b || Object.getPrototypeOf(a) === Object.getPrototypeOf(b);
 }

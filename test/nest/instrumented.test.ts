@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { Controller, Get, Injectable, type INestApplicationContext, Module } from '@nestjs/common';
+import { spawn } from 'node:child_process';
+import { Controller, type DynamicModule, Get, Injectable, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createObserveModule } from '@nestjs/observe';
 import { Interval, ScheduleModule } from '@nestjs/schedule';
@@ -11,7 +12,9 @@ import {
   WhileLeader,
   WithS3Lock,
 } from '../../lib/index.js';
-import { testBucket, testClient, uniquePrefix } from '../support/s3-env.js';
+import { s3Endpoint, testBucket, testClient, uniquePrefix } from '../support/s3-env.js';
+import { buildApp } from './support/build-app.js';
+import { childProcessArgs } from './support/nest-version.js';
 import { MemoryNestLogger, waitFor } from './support/nest-helpers.js';
 
 // Providers wrapped in a Proxy by another module: the app `nest new` makes today passes
@@ -31,8 +34,20 @@ const plainProxy: InstanceDecorator = (instance) =>
     ? new Proxy(instance, {})
     : instance;
 
-/** @nestjs/observe's instrument, as `nest new` wires it into main.ts (its agent module left out: nothing is sent). */
-const observe: InstanceDecorator = createObserveModule().ObserveInstrument!.instanceDecorator!;
+/** @nestjs/observe's instrument, as `nest new` wires it into main.ts. */
+const { ObserveInstrument, ObserveModule } = createObserveModule();
+const observe: InstanceDecorator = ObserveInstrument!.instanceDecorator!;
+/**
+ * The template's `ObserveModule.forRoot(...)` in app.module.ts, which also traces each scheduled
+ * job (a trace id in its context: the instrument then calls a method's inner self-calls on the
+ * raw instance, its outer call on the Proxy). Its agent posts to a closed local port here.
+ */
+const observeModule = ObserveModule.forRoot({
+  appKey: 'test',
+  appSecret: 'test',
+  serviceId: 'nestjs-s3-lock-test',
+  endpoint: 'http://127.0.0.1:9',
+});
 
 /** The objects the instrument under test replaced by a wrapper, as Nest handed them out. */
 const wrapped = new WeakSet<object>();
@@ -96,9 +111,14 @@ afterEach(async () => {
   seen.length = 0;
 });
 
-async function start(instanceDecorator: InstanceDecorator, logger: MemoryNestLogger): Promise<INestApplicationContext> {
+async function start(
+  instanceDecorator: InstanceDecorator,
+  logger: MemoryNestLogger,
+  extraImports: DynamicModule[],
+): Promise<INestApplicationContext> {
   @Module({
     imports: [
+      ...extraImports,
       ScheduleModule.forRoot(),
       S3LockModule.forRoot({ bucket: testBucket(), prefix: uniquePrefix('instrumented'), client: testClient() }),
     ],
@@ -114,12 +134,13 @@ async function start(instanceDecorator: InstanceDecorator, logger: MemoryNestLog
 }
 
 describe.each([
-  ['a plain `new Proxy(provider, {})` instrument', plainProxy],
-  ["@nestjs/observe's ObserveInstrument (the `nest new` template's main.ts)", observe],
-])('every provider wrapped by %s', (_, instrument) => {
+  ['a plain `new Proxy(provider, {})` instrument', plainProxy, []],
+  ["@nestjs/observe's ObserveInstrument alone", observe, []],
+  ["@nestjs/observe's ObserveInstrument and ObserveModule, as the `nest new` template has them", observe, [observeModule]],
+])('every provider wrapped by %s', (_, instrument, extraImports) => {
   test('the app starts; scheduled, direct and runScheduled calls and @WhileLeader work as unwrapped', async () => {
     const logger = new MemoryNestLogger();
-    app = await start(instrument, logger);
+    app = await start(instrument, logger, extraImports);
     // Nest really handed out wrapped providers (else this test proves nothing).
     for (const type of [Jobs, JobsController, RuntimeJobs, S3LockService]) {
       expect(app.get<object>(type)).toBeInstanceOf(type);
@@ -145,6 +166,35 @@ describe.each([
     await expect(app.get(RuntimeJobs).run()).resolves.toMatchObject({ ran: false, reason: 'tick-claimed' });
 
     expect(app.get(S3LockService).storeTime()).toBeInstanceOf(Date);
-    expect(logger.lines.filter((l) => l.level === 'error')).toEqual([]);
+    // (observe's agent says it cannot reach its collector: that is its own business.)
+    expect(logger.lines.filter((l) => l.level === 'error' && l.context !== 'ObserveAgentWorker')).toEqual([]);
   }, 30_000);
+});
+
+describe("the `nest new` template's observe setup, in a process of its own", () => {
+  test('@Cron calls are ticks (observe calls the outer method on its Proxy, the inner on the raw instance)', async () => {
+    const entry = buildApp('test/nest/apps/observed-app.ts');
+    const child = spawn(process.execPath, [...childProcessArgs(), entry], {
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        AWS_ENDPOINT_URL_S3: s3Endpoint(),
+        S3_LOCK_BUCKET: testBucket(),
+        S3_LOCK_PREFIX: uniquePrefix('observed'),
+        OBSERVE_ENDPOINT: 'http://127.0.0.1:9',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await waitFor(() => (output.match(/^run /gm) ?? []).length >= 3, 30_000);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const runs = output.split('\n').filter((line) => line.startsWith('run ')).map((line) => line.slice(4));
+    expect(runs.filter((tick) => !/^\d+$/.test(tick))).toEqual([]); // every run a tick, none a direct call
+    expect(new Set(runs).size).toBe(runs.length);
+  }, 60_000);
 });
