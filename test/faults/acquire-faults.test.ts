@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { AlreadyLockedError, type Lock, UNKNOWN_HOLDER } from '../../lib/index.js';
 import { type FaultFixture, faultFixture } from '../support/fault-fixture.js';
 import { type FaultAction, S3_FAULTS } from '../support/fault-proxy.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * Acquire under each answer S3 (or the network) can give to its conditional write, with the
@@ -177,8 +178,7 @@ describe('acquire when the conditional write fails', () => {
     f.proxy.add({ match: { operation: 'PutObject', header: 'if-none-match' }, action: { kind: 'delay', ms: 3000 } });
     const lock = await f.service.acquire('job', { owner: 'bob', expire: 30 });
     const late = f.proxy.recorded('PutObject')[0];
-    const deadline = Date.now() + 8000;
-    while (late.upstreamStatus === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => late.upstreamStatus !== null, 20_000); // the store answered the late write
     expect(late).toMatchObject({ action: 'delay', upstreamStatus: 412 });
     expect((await f.raw('job'))?.etag.replace(/"/g, '')).toBe(lock.etag.replace(/"/g, ''));
     await expectHeldBy(lock, 'bob');

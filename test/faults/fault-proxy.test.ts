@@ -2,6 +2,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { FaultProxy, S3_FAULTS } from '../support/fault-proxy.js';
 import { s3Endpoint, testBucket, testClient, uniquePrefix } from '../support/s3-env.js';
+import { waitFor } from '../support/wait.js';
 
 /** The proxy itself: it forwards faithfully and injects each fault as described. */
 describe('the fault-injecting proxy', () => {
@@ -88,8 +89,7 @@ describe('the fault-injecting proxy', () => {
     expect(rule.fired).toBe(1);
     expect(await read('late')).toBeNull();
     const record = proxy.recorded('PutObject').at(-1)!;
-    const deadline = Date.now() + 5000;
-    while (record.upstreamStatus === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => record.upstreamStatus !== null, 15_000); // the store answered the late write
     expect(await read('late')).toBe('late write');
   });
 

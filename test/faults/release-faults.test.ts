@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { LockLostError } from '../../lib/index.js';
+import { type Lock, LockLostError } from '../../lib/index.js';
 import { type FaultFixture, faultFixture } from '../support/fault-fixture.js';
 import { S3_FAULTS } from '../support/fault-proxy.js';
+import { waitFor } from '../support/wait.js';
 
 /** Release and extend when their conditional write fails: settled by re-reading S3. */
 describe('release and extend when the conditional write fails', () => {
@@ -70,12 +71,13 @@ describe('release and extend when the conditional write fails', () => {
   test('a stale release whose answer is lost after a takeover: LockLostError, S3 unchanged', async () => {
     f = await faultFixture('fstale', { expire: 1 });
     const lock = await f.service.acquire('job', { owner: 'bob', expire: 1 });
-    await new Promise((r) => setTimeout(r, 2600));
-    const carol = await f.rival.acquire('job', { owner: 'carol', expire: 30 });
+    // The takeover, as soon as the store's clock has bob's lock expired.
+    let carol = null as Lock | null;
+    await waitFor(async () => (carol = await f.rival.tryAcquire('job', { owner: 'carol', expire: 30 })) !== null, 15_000, 100);
     f.proxy.add({ match: { operation: 'PutObject', header: 'if-match' }, action: { kind: 'drop-response' } });
     const error = await f.service.release(lock).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockLostError);
-    expect(await f.raw('job')).toMatchObject({ owner: 'carol', token: carol.token });
+    expect(await f.raw('job')).toMatchObject({ owner: 'carol', token: carol!.token });
     expect(f.logger.warnings().join('\n')).toContain('carol');
   });
 

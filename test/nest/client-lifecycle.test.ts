@@ -2,7 +2,6 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, test } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   S3LockClient,
   S3LockModule,
@@ -13,7 +12,7 @@ import {
 import { testBucket, testClient, uniquePrefix } from '../support/s3-env.js';
 import { MemoryLogger } from '../support/services.js';
 import { clientOf, recordDestroy } from '../support/client-lifecycle.js';
-import { waitFor } from './support/nest-helpers.js';
+import { gate, waitFor } from './support/nest-helpers.js';
 
 /** Requests `client` sends from now on that got no answer (a destroyed connection, ...). */
 function recordFailures(client: S3Client): string[] {
@@ -35,9 +34,12 @@ function recordFailures(client: S3Client): string[] {
 
 @Injectable()
 class LongJob {
+  /** Opened by the test: the run goes on until then, through the shutdown. */
+  readonly finish = gate();
+
   @WithS3Lock('long', { expire: 30 })
   async run(): Promise<void> {
-    await sleep(2_000);
+    await this.finish.promise;
   }
 }
 
@@ -59,12 +61,13 @@ describe('the S3 client at shutdown', () => {
     const failures = recordFailures(clientOf(service));
     const observer = new S3LockClient({ bucket: testBucket(), prefix, client: testClient(), logger: new MemoryLogger() });
     const run = job.run();
-    await waitFor(async () => (await observer.inspect('long'))?.owner != null, 3_000);
+    await waitFor(async () => (await observer.inspect('long'))?.owner != null, 10_000);
     await app.close();
     expect(destroyed.calls).toBe(1);
     // The release at shutdown went out before the client was destroyed.
     expect(await observer.inspect('long')).toMatchObject({ owner: null });
     expect(failures).toEqual([]);
+    job.finish.open();
     await run;
     clientOf(observer).destroy();
   });

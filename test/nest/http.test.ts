@@ -12,14 +12,18 @@ import {
 } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { Test } from '@nestjs/testing';
-import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { S3LockInterceptor, S3LockModule, S3LockService, WithS3Lock } from '../../lib/index.js';
 import { testBucket, uniquePrefix } from '../support/s3-env.js';
-import { countingClient, MemoryNestLogger } from './support/nest-helpers.js';
+import { countingClient, gate, MemoryNestLogger, waitFor } from './support/nest-helpers.js';
 
-const RUN_MS = 600;
 const CONCURRENT = 5;
+
+/**
+ * Holds every locked run of the test in progress until the test opens it: once the other
+ * requests have had their answer (see `concurrently`), so they came while the lock was held.
+ */
+let running = gate();
 
 @Injectable()
 class Reports {
@@ -28,7 +32,7 @@ class Reports {
   @WithS3Lock('report', { onLocked: 'throw' })
   async build(): Promise<{ report: string }> {
     this.runs++;
-    await sleep(RUN_MS);
+    await running.promise;
     return { report: 'ok' };
   }
 }
@@ -41,7 +45,7 @@ class RoutesController {
   @WithS3Lock('route-throw', { onLocked: 'throw' })
   async throwMode(): Promise<{ ran: true }> {
     this.runs.throw!++;
-    await sleep(RUN_MS);
+    await running.promise;
     return { ran: true };
   }
 
@@ -50,7 +54,7 @@ class RoutesController {
   @HttpCode(200)
   async skipMode(): Promise<{ ran: true }> {
     this.runs.skip!++;
-    await sleep(RUN_MS);
+    await running.promise;
     return { ran: true };
   }
 
@@ -59,7 +63,7 @@ class RoutesController {
   @WithS3Lock({ key: ([id]) => `item-${(id as number).toFixed(0)}`, onLocked: 'throw' })
   async item(@Param('id', ParseIntPipe) id: number): Promise<{ id: number }> {
     this.runs.item!++;
-    await sleep(RUN_MS);
+    await running.promise;
     return { id };
   }
 }
@@ -81,18 +85,20 @@ class InterceptedController {
   @WithS3Lock('guarded-own', { onLocked: 'throw' })
   async own(): Promise<{ ran: true }> {
     this.runs++;
-    await sleep(RUN_MS);
+    await running.promise;
     return { ran: true };
   }
 }
 
 let app: INestApplication | undefined;
 afterEach(async () => {
+  running.open(); // a test that failed midway leaves no run holding the server open
   await app?.close();
   app = undefined;
 });
 
 async function startHttp() {
+  running = gate();
   const { client, counts, reset } = countingClient();
   const prefix = uniquePrefix('nest-http');
   const moduleRef = await Test.createTestingModule({
@@ -115,9 +121,20 @@ async function startHttp() {
   };
 }
 
-/** Sends `count` requests at once; returns them sorted by status. */
+/**
+ * Sends `count` requests at once; lets the one run go on once the others have had their
+ * answer; returns them sorted by status.
+ */
 async function concurrently(send: () => request.Test, count = CONCURRENT) {
-  const responses = await Promise.all(Array.from({ length: count }, () => send()));
+  let answered = 0;
+  const responses = await Promise.all(
+    Array.from({ length: count }, () =>
+      send().then((response) => {
+        if (++answered === count - 1) running.open();
+        return response;
+      }),
+    ),
+  );
   return responses.sort((a, b) => a.status - b.status);
 }
 
@@ -161,7 +178,11 @@ describe('a decorated controller route under concurrent requests', () => {
     expect(Reflect.getMetadata(PATH_METADATA, RoutesController.prototype.skipMode)).toBe('skip');
     expect(Reflect.getMetadata(PATH_METADATA, RoutesController.prototype.throwMode)).toBe('throw');
     const { http, routes, service } = await startHttp();
-    const [one, other] = await Promise.all([http.get('/routes/items/7'), http.get('/routes/items/8')]);
+    const both = Promise.all([http.get('/routes/items/7'), http.get('/routes/items/8')]);
+    // Both run at once: their keys differ.
+    await waitFor(() => routes.runs.item === 2, 10_000);
+    running.open();
+    const [one, other] = await both;
     expect([one.status, other.status]).toEqual([200, 200]);
     expect(routes.runs.item).toBe(2);
     expect(await service.inspect('item-7')).toMatchObject({ owner: null });

@@ -56,6 +56,8 @@ describe('leadership across three processes', () => {
       const others = [startWorker(base), startWorker(base)];
       workers.push(...others);
       await Promise.all(others.map((w) => w.next('started')));
+      // Stays: nothing may happen here. A follower tries at once, then at most 1 s apart (first
+      // pauses 125-250 ms): 1.5 s is several tries each, enough to see a wrong takeover when loaded.
       await sleep(1500);
       expect(elected(others)).toEqual([]);
 
@@ -70,8 +72,10 @@ describe('leadership across three processes', () => {
           'or this process stalled. It steps down before another replica can take over, and competes again.',
       );
       expect(second.event.at - cutAt).toBeLessThan(EXPIRE * 1000 + 2000);
+      // The cut replica competes again: its reads through the restored proxy are answered.
+      const restoredAt = Date.now();
       await proxy.restore();
-      await sleep(1000);
+      await waitFor(() => proxy.recorded('GetObject').some((r) => r.at >= restoredAt && r.clientStatus === 200), 15_000);
 
       // SIGKILL of the leader: its lease runs out, then another replica leads.
       const killedAt = Date.now();
@@ -132,6 +136,8 @@ describe('@WhileLeader', () => {
     const a = await startApp(prefix);
     await waitFor(() => a.consumer.terms.length === 1, 5000);
     const b = await startApp(prefix);
+    // Stays: nothing may happen here. b tries at once, then at most 1 s apart (first pauses
+    // 125-250 ms): 1.5 s is several tries, enough to see a wrong takeover when loaded.
     await sleep(1500);
     expect(b.consumer.terms).toEqual([]);
     const [first] = a.consumer.terms;
@@ -161,7 +167,7 @@ describe('S3LockService.lead', () => {
     expect(leadership.isLeader).toBe(true);
     expect(leadership.token).toBe(term.token);
     expect(leadership.signal).toBe(term.signal);
-    // Kept across several extensions.
+    // Kept across several extensions. Stays: a time longer than the lease is what is under test.
     await sleep(EXPIRE * 1000 + 500);
     expect(leadership.isLeader).toBe(true);
     expect(term.lock.lockTime.getTime()).toBeGreaterThan(Date.now() - EXPIRE * 1000);

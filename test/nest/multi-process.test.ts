@@ -7,6 +7,7 @@ import { s3Endpoint, testBucket, uniquePrefix } from '../support/s3-env.js';
 import { buildApp } from './support/build-app.js';
 import { AppProcesses, stopApp } from './support/app-process.js';
 import { expectedNestMajor } from './support/nest-version.js';
+import { waitFor } from './support/nest-helpers.js';
 
 // Three copies of test/nest/apps/scheduled-app.ts, each its own OS process with its own Nest
 // application, run cron jobs on one lock prefix for 20 ticks. Each job appends a line to a
@@ -46,19 +47,26 @@ describe('three Nest applications in separate processes', () => {
     // Count only whole ticks during which all three were running.
     const first = Math.ceil(Date.now() / 1000) + 1;
     const last = first + TICKS - 1;
-    await sleep((last + 1) * 1000 + 700 - Date.now());
+    const readRuns = () =>
+      readFileSync(recordFile, 'utf8').trim().split('\n').filter(Boolean).map((line) => {
+        const [job, tick, app] = line.split(' ');
+        return { job: job!, tick: Number(tick), app: app! };
+      });
+    const jobsOf = (tick: number) => ['above', 'below', ...(tick % 3 === 0 ? ['fixed'] : [])];
+    await sleep((last + 1) * 1000 - Date.now()); // stays: the applications run through the window of ticks under test
+    // Then until the runs of the window's last tick, and of the tick after it, are recorded: the
+    // three have moved on past the window. On the bound, go on: the report below tells.
+    const recorded = (tick: number, runs = readRuns()) => jobsOf(tick).every((job) => runs.some((r) => r.job === job && r.tick === tick));
+    await waitFor(() => recorded(last) && recorded(last + 1), 20_000).catch(() => undefined);
     const codes = await Promise.all(children.map(stopApp));
     expect(codes).toEqual(Array(APPS).fill('signal SIGTERM'));
 
-    const runs = readFileSync(recordFile, 'utf8').trim().split('\n').map((line) => {
-      const [job, tick, app] = line.split(' ');
-      return { job: job!, tick: Number(tick), app: app! };
-    });
+    const runs = readRuns();
     const ranIn = (job: string, tick: number) => runs.filter((r) => r.job === job && r.tick === tick).map((r) => r.app);
     const report: string[] = [];
     let expected = 0;
     for (let tick = first; tick <= last; tick++) {
-      for (const job of ['above', 'below', ...(tick % 3 === 0 ? ['fixed'] : [])]) {
+      for (const job of jobsOf(tick)) {
         expected++;
         const ranBy = ranIn(job, tick);
         if (ranBy.length !== 1) report.push(`${job} at ${tick}: ran in [${ranBy.join(', ')}]`);

@@ -1,11 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { currentS3Lock, LockLostError, S3LockModule, type S3LockRunEvent, S3LockService, WithS3Lock } from '../../lib/index.js';
 import { testBucket, testClient, uniquePrefix } from '../support/s3-env.js';
 import { seedOverwrite } from '../support/seed-writer.js';
-import { MemoryNestLogger, waitFor } from './support/nest-helpers.js';
+import { aborted, MemoryNestLogger, waitFor } from './support/nest-helpers.js';
 
 @Injectable()
 class Jobs {
@@ -15,8 +14,8 @@ class Jobs {
   @WithS3Lock('shared-with-python', { expire: 3, autoExtend: true })
   async work(): Promise<void> {
     const { signal } = currentS3Lock()!;
-    const until = Date.now() + 8_000;
-    while (!signal.aborted && Date.now() < until) await sleep(10);
+    // Until the library aborts the signal; 8 s at most, so a signal never aborted fails the test below.
+    await Promise.race([aborted(signal), aborted(AbortSignal.timeout(8_000))]);
     this.abortedAt = Date.now();
     this.reason = signal.reason;
   }
@@ -38,7 +37,7 @@ describe("a seed tool worker overwrites a lock a decorated method holds (its rac
       const jobs = app.get(Jobs);
       const service = app.get(S3LockService);
       const run = jobs.work();
-      await waitFor(async () => (await service.inspect('shared-with-python'))?.owner != null, 3_000);
+      await waitFor(async () => (await service.inspect('shared-with-python'))?.owner != null, 10_000);
       const overwrittenAt = Date.now();
       await seedOverwrite(client, `${prefix}shared-with-python`, 'python-worker', 3);
       await run;

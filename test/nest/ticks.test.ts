@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { s3Endpoint, testBucket, uniquePrefix } from '../support/s3-env.js';
 import { AppProcesses, stopApp } from './support/app-process.js';
+import { waitFor } from './support/nest-helpers.js';
 import { buildApp } from './support/build-app.js';
 import { expectedNestMajor } from './support/nest-version.js';
 
@@ -61,6 +62,19 @@ function readRecord(file: string): { runs: Run[]; skips: Skip[]; starts: Run[] }
   return { runs, skips, starts };
 }
 
+/**
+ * Whether each of `apps` has recorded its decision (a run, or a skip with its reason) on tick
+ * `tick` or a later one of `job`: it has decided every tick of the job up to `tick`. A run is
+ * recorded as it ends, so a run still going on `tick` is not counted yet.
+ */
+function decided(file: string, job: string, tick: number, apps: string[]): boolean {
+  const { runs, skips } = readRecord(file);
+  const seen = [...runs, ...skips].filter((r) => r.job === job && r.tick >= tick);
+  return apps.every((app) => seen.some((r) => r.app === app));
+}
+
+const APP_NAMES = ['in-time', 'behind-700ms', 'ahead-4min'];
+
 /** Every multiple of `stepMs` in [from, to]. */
 function occurrences(stepMs: number, from: number, to: number): number[] {
   const out: number[] = [];
@@ -98,10 +112,6 @@ describe('tick-aware locking at default options, three processes with skewed clo
     // Only ticks during which all three were up, with a second of margin on each side.
     const first = (Math.ceil(realNow() / 1000) + 1) * 1000;
     const last = first + (SECONDS - 1) * 1000;
-    await sleep(last + 3500 - realNow());
-    expect(await Promise.all(children.map(stopApp))).toEqual(Array(3).fill('signal SIGTERM'));
-
-    const { runs, skips } = readRecord(record);
     const expected: Record<string, number[]> = {
       'every-second': occurrences(1000, first, last),
       'every-2-seconds': occurrences(2000, first, last),
@@ -110,6 +120,17 @@ describe('tick-aware locking at default options, three processes with skewed clo
       // Slots of the interval's grid that lie wholly inside the window.
       'interval-1500': occurrences(1500, first, last - 1500),
     };
+    await sleep(last - realNow()); // stays: the applications run through the window of ticks under test
+    // Then until every replica has decided the window's last tick of each job (every-minute's
+    // was decided long before). On the bound, go on: the checks below tell what is missing.
+    await waitFor(
+      () => ['every-second', 'every-2-seconds', 'every-5-seconds', 'interval-1500', 'overrun'].every((job) => decided(record, job, expected[job]!.at(-1)!, APP_NAMES)),
+      20_000,
+      100,
+    ).catch(() => undefined);
+    expect(await Promise.all(children.map(stopApp))).toEqual(Array(3).fill('signal SIGTERM'));
+
+    const { runs, skips } = readRecord(record);
     const problems: string[] = [];
     for (const [job, ticks] of Object.entries(expected)) {
       const ran = runs.filter((r) => r.job === job && r.tick >= ticks[0]! && r.tick <= ticks.at(-1)!);
@@ -159,7 +180,9 @@ describe('tick-aware locking at default options, three processes with skewed clo
     const children = await startThree(appEnv(record, 'registry'));
     const first = (Math.ceil(realNow() / 1000) + 1) * 1000;
     const last = first + 9000;
-    await sleep(last + 2500 - realNow());
+    await sleep(last - realNow()); // stays: the applications run through the window of ticks under test
+    // Then until every replica has decided its last tick (on the bound, the checks below tell).
+    await waitFor(() => decided(record, 'runtime', last, APP_NAMES), 20_000, 100).catch(() => undefined);
     expect(await Promise.all(children.map(stopApp))).toEqual(Array(3).fill('signal SIGTERM'));
 
     const runs = readRecord(record).runs.filter((r) => r.job === 'runtime' && r.tick >= first && r.tick <= last);
@@ -172,19 +195,17 @@ describe('tick-aware locking at default options, three processes with skewed clo
     const record = join(dir, 'crash.log');
     writeFileSync(record, '');
     const children = await startThree(appEnv(record, 'crash'));
-    const names = ['in-time', 'behind-700ms', 'ahead-4min'];
+    const names = APP_NAMES;
 
     // Wait for a run to start, then kill the replica running it.
     let victim: { tick: number; app: string } | undefined;
-    for (let waited = 0; !victim && waited < 20_000; waited += 100) {
-      await sleep(100);
-      victim = readRecord(record).starts[0];
-    }
+    await waitFor(() => (victim = readRecord(record).starts[0]) !== undefined, 20_000, 100);
     expect(victim).toBeDefined();
     const killedAt = realNow();
     children[names.indexOf(victim!.app)]!.kill('SIGKILL');
-    // Its lock expires after 3 s (+1 s of store resolution); then ticks run on the others.
-    await sleep(9000);
+    // Its lock expires after 3 s (+1 s of store resolution); then ticks run on the others: wait
+    // for two of them to have run.
+    await waitFor(() => readRecord(record).runs.filter((r) => r.job === 'crash' && r.tick > victim!.tick).length >= 2, 30_000, 100);
     const survivors = children.filter((_, i) => names[i] !== victim!.app);
     expect(await Promise.all(survivors.map(stopApp))).toEqual(['signal SIGTERM', 'signal SIGTERM']);
 

@@ -16,7 +16,7 @@ import {
 } from '../../lib/index.js';
 import { testBucket, testClient, uniquePrefix } from '../support/s3-env.js';
 import { testService } from '../support/services.js';
-import { MemoryNestLogger, waitFor } from './support/nest-helpers.js';
+import { gate, MemoryNestLogger, waitFor } from './support/nest-helpers.js';
 
 // Real timing on S3, with short `expire` values. The store judges expiry to the second and
 // adds one second, so a lock of `expire` seconds is taken over between expire and expire + 2 s
@@ -64,7 +64,7 @@ async function takeOverWhenFree(other: S3LockService, key: string, startedAt: nu
     const lock = await other.tryAcquire(key, { owner: 'other-replica', expire: 30 });
     if (lock) return { at: Date.now() - startedAt, lock };
     if (Date.now() - startedAt > limitMs) throw new Error(`"${key}" still held after ${limitMs} ms`);
-    await sleep(200);
+    await sleep(200); // stays: the pause of this bounded poll, itself a waitFor (one that says when it succeeded)
   }
 }
 
@@ -79,7 +79,7 @@ class HoldJobs {
 
   @WithS3Lock('hold-long-run', { expire: 10, minHold: 1 })
   async longerThanMinHold(): Promise<void> {
-    await sleep(1_200);
+    await sleep(1_200); // stays: the run's own work, longer than its minHold of 1 s: the time under test
   }
 }
 
@@ -142,7 +142,7 @@ class LongJobs {
     while (Date.now() < until && !(stopOnAbort && context.signal.aborted)) {
       this.observed.tokens.push(context.token);
       this.observed.lockTimes.push(context.lock.lockTime.getTime());
-      await sleep(100);
+      await sleep(100); // stays: the run's own work, which looks at its lock every 100 ms for `ms`
     }
     this.observed.aborted = context.signal.reason;
     return context.signal.aborted ? 'stopped' : 'done';
@@ -152,14 +152,24 @@ class LongJobs {
 @Injectable()
 class MarginJobs {
   readonly abortedAt = new Map<string, number>();
+  private readonly takenOver = new Map<string, ReturnType<typeof gate>>();
 
-  /** Overruns its 2-second lock and notes when its signal says the lock is lost. */
+  /** Opened by the test once another owner took `key`. */
+  takeover(key: string): ReturnType<typeof gate> {
+    if (!this.takenOver.has(key)) this.takenOver.set(key, gate());
+    return this.takenOver.get(key)!;
+  }
+
+  /**
+   * Overruns its 2-second lock, until another owner has taken it, and notes when its signal
+   * says the lock is lost.
+   */
   @WithS3Lock({ key: ([key]) => key as string, expire: 2 })
   async overrun(key: string): Promise<void> {
     const { signal } = currentS3Lock()!;
     await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
     this.abortedAt.set(key, performance.now());
-    await sleep(2_500);
+    await this.takeover(key).promise;
   }
 }
 
@@ -170,14 +180,14 @@ describe('the lost-lease signal', () => {
       const keys = ['margin-1', 'margin-2', 'margin-3', 'margin-4', 'margin-5'];
       const gaps = await Promise.all(
         keys.map(async (key, i) => {
-          await sleep(i * 170); // spread the writes over the store's second
+          await sleep(i * 170); // stays: spreads the writes over the store's second, as the test means to
           const run = jobs.overrun(key);
-          await sleep(1_200);
-          for (;;) {
-            if (await other.tryAcquire(key, { owner: 'other-replica' })) break;
-            await sleep(10);
-          }
+          // The other replica tries from the signal on, every 10 ms: a lock it could take at once
+          // then shows as a gap below 450 ms, as one taken before the signal would have.
+          await waitFor(() => jobs.abortedAt.has(key), 10_000, 10);
+          await waitFor(async () => (await other.tryAcquire(key, { owner: 'other-replica' })) !== null, 15_000, 10);
           const takenAt = performance.now();
+          jobs.takeover(key).open();
           await run;
           return Math.round(takenAt - jobs.abortedAt.get(key)!);
         }),
@@ -199,6 +209,7 @@ describe('long runs', () => {
       await waitFor(() => jobs.observed.tokens.length > 0, 3_000); // the run holds the lock
       const startedAt = Date.now();
       for (const at of [2_500, 3_500, 4_200]) {
+        // Stays: these moments, past the 2 s expire, are the times under test.
         await sleep(at - (Date.now() - startedAt));
         await expect(other.tryAcquire('extended', { owner: 'other-replica' })).resolves.toBeNull();
       }
@@ -261,10 +272,12 @@ class ShutdownJobs {
   }
 
   stubbornFinished = false;
+  /** Opened by the test: the run goes on until then, through the shutdown. */
+  readonly stubbornMayFinish = gate();
 
   @WithS3Lock('stubborn', { expire: 30 })
   async stubborn(): Promise<string> {
-    await sleep(3_000);
+    await this.stubbornMayFinish.promise;
     this.stubbornFinished = true;
     return 'finished after shutdown';
   }
@@ -297,6 +310,7 @@ describe('application shutdown', () => {
     expect(jobs.stubbornFinished).toBe(false); // shutdown did not wait for it beyond 1 s
     expect(await service.inspect('stubborn')).toMatchObject({ owner: null });
     expect(logger.s3Lock('warn')).toContainEqual(expect.stringContaining('Released lock "stubborn" of ShutdownJobs.stubborn at shutdown'));
+    jobs.stubbornMayFinish.open();
     await expect(run).resolves.toBe('finished after shutdown');
     expect(await service.inspect('stubborn')).toMatchObject({ owner: null });
     // No new locked run once closed: the method is not entered, and the lock is not touched.

@@ -13,7 +13,8 @@ import {
   WithS3Lock,
 } from '../../lib/index.js';
 import { startWorker, type Worker } from '../support/processes.js';
-import { testBucket, uniquePrefix } from '../support/s3-env.js';
+import { FaultProxy } from '../support/fault-proxy.js';
+import { s3Endpoint, testBucket, uniquePrefix } from '../support/s3-env.js';
 import { testService } from '../support/services.js';
 import { closeAfterEach, countingClient, gate, MemoryNestLogger, waitFor } from './support/nest-helpers.js';
 
@@ -26,13 +27,17 @@ afterEach(() => {
   for (const worker of workers.splice(0)) worker.child.kill('SIGKILL');
 });
 
-/** A service on a fresh prefix whose key `job` another process holds (expire 30). */
+/**
+ * A service on a fresh prefix whose key `job` another process holds (expire 30), and how many
+ * of the service's reads of the lock were answered (a refused acquire reads it once).
+ */
 async function heldElsewhere(name: string) {
-  const { service, prefix } = testService(name);
+  const counting = countingClient();
+  const { service, prefix } = testService(name, { client: counting.client });
   const holder = startWorker({ mode: 'hold', prefix, key: 'job', expire: 30 });
   workers.push(holder);
   const { owner } = await holder.next('acquired');
-  return { service, owner };
+  return { service, owner, reads: () => counting.counts['GetObjectCommand:ok'] ?? 0 };
 }
 
 /** S3 requests counted so far, all commands together. */
@@ -59,15 +64,21 @@ describe('acquire with waitForLock', () => {
   test('a script that awaits a wait stays alive until it gets the lock', async () => {
     const { service, prefix } = testService('wait-script');
     const held = await service.acquire('job', { expire: 30 });
-    const waiter = startWorker({ mode: 'wait', prefix, key: 'job', expire: 30, waitForLock: 10 });
-    workers.push(waiter);
-    await waiter.next('started');
-    await sleep(1500);
-    await service.release(held);
-    const done = await waiter.next('done');
-    expect(done.acquired).toBe(true);
-    expect(done.token).toBeGreaterThan(held.token);
-    expect(await waiter.exited).toBe(0);
+    // The waiter reaches S3 through a proxy, which shows its reads.
+    const proxy = await FaultProxy.start({ upstream: s3Endpoint() });
+    try {
+      const waiter = startWorker({ mode: 'wait', prefix, key: 'job', expire: 30, waitForLock: 10, endpoint: proxy.url });
+      workers.push(waiter);
+      // Refused three times: it went through two pauses between polls, kept alive by nothing else.
+      await waitFor(() => proxy.recorded('GetObject').filter((r) => r.clientStatus === 200).length >= 3, 15_000);
+      await service.release(held);
+      const done = await waiter.next('done');
+      expect(done.acquired).toBe(true);
+      expect(done.token).toBeGreaterThan(held.token);
+      expect(await waiter.exited).toBe(0);
+    } finally {
+      await proxy.close();
+    }
   }, 30_000);
 
   test('gives up after waitForLock seconds with AlreadyLockedError naming the holder; tryAcquire returns null', async () => {
@@ -83,14 +94,15 @@ describe('acquire with waitForLock', () => {
   }, 30_000);
 
   test('an AbortSignal ends the wait at once, holding no lock', async () => {
-    const { service, owner } = await heldElsewhere('wait-abort');
+    const { service, owner, reads } = await heldElsewhere('wait-abort');
     const controller = new AbortController();
-    const startedAt = performance.now();
     const waiting = service.acquire('job', { waitForLock: 20, signal: controller.signal }).catch((e: unknown) => e);
-    await sleep(700);
+    await waitFor(() => reads() >= 1, 10_000, 5); // refused once: now in its wait
+    const startedAt = performance.now();
     controller.abort(new Error('the caller gave up'));
     const error = (await waiting) as AcquireAbortedError;
-    expect(performance.now() - startedAt).toBeLessThan(1200);
+    // Timed from the abort: the 1200 ms this test allowed from the call, less its former 700 ms sleep.
+    expect(performance.now() - startedAt).toBeLessThan(500);
     expect(error).toBeInstanceOf(AcquireAbortedError);
     expect(error.message).toBe('Acquiring lock "job" was aborted (the caller gave up): this call holds no lock.');
     expect(error.released).toBe(false);
@@ -98,9 +110,9 @@ describe('acquire with waitForLock', () => {
   }, 30_000);
 
   test('stopWaiting() (shutdown, close()) ends the waits in progress; later calls may wait again', async () => {
-    const { service } = await heldElsewhere('wait-stop');
+    const { service, reads } = await heldElsewhere('wait-stop');
     const waiting = service.acquire('job', { waitForLock: 20 }).catch((e: unknown) => e);
-    await sleep(500);
+    await waitFor(() => reads() >= 1, 10_000, 5); // refused once: now in its wait
     const stoppedAt = performance.now();
     await service.stopWaiting();
     const error = (await waiting) as AcquireAbortedError;
@@ -123,7 +135,7 @@ describe('acquire with waitForLock', () => {
     const waiters = Array.from({ length: 10 }, () =>
       service.runExclusive('job', { waitForLock: 15 }, async (lock) => {
         tokens.push(lock.token);
-        await sleep(50);
+        await sleep(50); // stays: the run's own simulated work, while the others wait in line
       }),
     );
     const results = await Promise.all(waiters);
@@ -165,6 +177,8 @@ describe('in-process decisions', () => {
     counting.reset();
     await expect(service.acquire('job')).rejects.toBeInstanceOf(AlreadyLockedError);
     expect(total(counting.counts)).toBe(0);
+    // Stays: the 1.5 s of local trust is the time under test. It ends 1.5 s after the write
+    // started (before this sleep did); the store's expiry comes 2 s at the earliest.
     await sleep(1600);
     // No longer trusted here: S3 is asked (and, within the store's expiry, still refuses).
     await expect(service.acquire('job')).rejects.toBeInstanceOf(AlreadyLockedError);
@@ -180,6 +194,8 @@ describe('in-process decisions', () => {
     const held = await service.acquire('job', { expire: 30 });
     counting.reset();
     const waiting = service.acquire('job', { waitForLock: 10 });
+    // Stays: nothing may happen here. A waiter that polled would do so within its first
+    // 250 ms pause, and keep at it: 1.5 s is six such pauses, enough on a loaded machine.
     await sleep(1500);
     expect(total(counting.counts)).toBe(0);
     const releasedAt = performance.now();
@@ -204,7 +220,7 @@ class Jobs {
   /** Its lease runs from the write that took the lock, not from the start of the wait. */
   @WithS3Lock('lease', { expire: 3, waitForLock: 10 })
   async shortLease(): Promise<boolean> {
-    await sleep(1000);
+    await sleep(1000); // stays: the run's own work, 1 s of its lease: the time under test
     return currentS3Lock()!.signal.aborted;
   }
 
@@ -241,6 +257,8 @@ describe('@WithS3Lock with waitForLock', () => {
     const first = jobs.report();
     await waitFor(() => jobs.runs.length === 1, 5000);
     const waiting = jobs.reportWhenFree();
+    // Stays: nothing may happen here. A waiter let in wrongly would run at once (its holder is
+    // in this process: no request to wait for); 800 ms is ample for that on a loaded machine.
     await sleep(800);
     expect(jobs.runs).toHaveLength(1);
     jobs.gate.open();
@@ -254,7 +272,7 @@ describe('@WithS3Lock with waitForLock', () => {
   test('a run that waited 2.5 s for its lock keeps its whole lease (expire 3)', async () => {
     const { jobs, service } = await startApp('decorator-lease');
     const held = await service.acquire('lease', { expire: 30 });
-    setTimeout(() => void service.release(held), 2500);
+    setTimeout(() => void service.release(held), 2500); // stays: the 2.5 s wait for the lock is the time under test
     // Not aborted one second into the run: the lost signal counts from the acquiring write.
     expect(await jobs.shortLease()).toBe(false);
   });
@@ -264,12 +282,14 @@ describe('@WithS3Lock with waitForLock', () => {
     const first = jobs.report();
     await waitFor(() => jobs.runs.length === 1, 5000);
     const waiting = jobs.reportWhenFree();
+    // Stays: lets the call reach its wait, which shows nothing outside the library (an in-process
+    // wait sends no request and logs nothing); it takes a few microtasks, 500 ms is ample.
     await sleep(500);
-    setTimeout(() => jobs.gate.open(), 1500);
     const closedAt = performance.now();
     const closing = app.close();
     expect(await waiting).toBeUndefined();
     expect(performance.now() - closedAt).toBeLessThan(1000);
+    jobs.gate.open(); // the holder's run ends only now, after the wait was ended by the shutdown
     await closing;
     await first;
     apps.splice(apps.indexOf(app), 1);

@@ -27,9 +27,11 @@ describe('the nestjs-s3-lock command, spawned, on a real S3', () => {
     expect(text.stdout).toContain(`Lock "nightly-report" (s3://${testBucket()}/${prefix}nightly-report)`);
     expect(text.stdout).toMatch(/state:\s+held\n/);
     expect(text.stdout).toMatch(/holder:\s+worker-1\n/);
-    expect(text.stdout).toContain(lock.lockTime.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    expect(text.stdout).toContain(`locked at:   ${lock.lockTime.toISOString()} (the holder's lock_time: its estimate of the store's clock)\n`);
+    const writtenAt = new Date(stored.expiresAt.getTime() - 600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    expect(text.stdout).toContain(`written at:  ${writtenAt} (the store's Last-Modified, in whole seconds)\n`);
     expect(text.stdout).toMatch(/expire:\s+600 s\n/);
-    expect(text.stdout).toMatch(/expires at:\s+\S+Z \(in (9|10)m \d+s, by the store's clock\)/);
+    expect(text.stdout).toMatch(/expires at:\s+\S+Z \(in (9|10)m \d+s, by the store's clock: written at \+ expire\)/);
     expect(text.stdout).toMatch(/released at:\s+-\n/);
     expect(text.stdout).toContain(`token:       ${lock.token}\n`);
 
@@ -40,6 +42,7 @@ describe('the nestjs-s3-lock command, spawned, on a real S3', () => {
       holder: 'worker-1',
       lockTime: lock.lockTime.toISOString(),
       expire: 600,
+      writtenAt: new Date(stored.expiresAt.getTime() - 600_000).toISOString(), // LastModified
       expiresAt: stored.expiresAt.toISOString(), // LastModified + expire
       releaseTime: null,
       token: lock.token,
@@ -54,7 +57,9 @@ describe('the nestjs-s3-lock command, spawned, on a real S3', () => {
     await service.release(await service.acquire('c-released', { owner: 'worker-3', expire: 60 }));
     await client.send(new PutObjectCommand({ Bucket: testBucket(), Key: `${prefix}.s3-lock-store-check/left-over`, Body: '{}' }));
     await client.send(new PutObjectCommand({ Bucket: testBucket(), Key: `${prefix}d-garbage`, Body: 'not a lock' }));
-    await sleep(2100); // a-expired: expire 1 s, judged in whole seconds of the store clock
+    // Stays: a-expired's expiry on the store's clock is what `list` must report (expire 1 s,
+    // judged in whole seconds plus one: at most 2 s after its write, which came before this).
+    await sleep(2100);
 
     const [table, json, empty] = await Promise.all([
       on(prefix)(['list']),
@@ -63,8 +68,9 @@ describe('the nestjs-s3-lock command, spawned, on a real S3', () => {
     ]);
     expect(table.code).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^KEY\s+STATE\s+HOLDER\s+LOCKED AT\s+EXPIRES AT\s+TOKEN$/);
-    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 3))).toEqual([
+    expect(lines[0]).toMatch(/^KEY\s+STATE\s+HOLDER\s+WRITTEN AT\s+EXPIRES AT\s+TOKEN$/);
+    expect(lines.at(-1)).toBe("Times are the store's clock, in whole seconds: EXPIRES AT = WRITTEN AT + expire.");
+    expect(lines.slice(1, -1).map((l) => l.split(/\s+/).slice(0, 3))).toEqual([
       ['a-expired', 'expired', 'gone'],
       ['b-held', 'held', 'worker-2'],
       ['c-released', 'released', '-'],

@@ -5,13 +5,13 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { S3LockHealthIndicator } from '../../lib/health/index.js';
-import { S3LockModule, type S3LockServiceOptions } from '../../lib/index.js';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { S3LockModule, S3LockService, type S3LockServiceOptions } from '../../lib/index.js';
 import { closedPort } from './closed-port.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { s3Endpoint, testBucket, testClient, uniquePrefix } from '../support/s3-env.js';
 import { startS3rver } from '../support/s3rver.js';
 import { MemoryLogger } from '../support/services.js';
+import { waitFor } from '../support/wait.js';
 
 @Controller('health')
 class HealthController {
@@ -154,6 +154,7 @@ async function countedApp(name: string, options: Partial<S3LockServiceOptions> =
   return {
     proxy,
     indicator: app.get(S3LockHealthIndicator),
+    locks: app.get(S3LockService),
     requests,
     async close() {
       await app.close();
@@ -183,7 +184,8 @@ describe('S3LockHealthIndicator: what a probe costs', () => {
     try {
       await c.indicator.isHealthy('locks', { fullCheckEvery: 400 });
       expect(c.requests()).toEqual([PROBE]);
-      await sleep(450);
+      // fullCheckEvery has passed since the last full check, by the clock the indicator reads.
+      await waitFor(() => (c.locks.msSinceStoreVerified() ?? 0) > 400, 10_000, 20);
       expect((await c.indicator.isHealthy('locks', { fullCheckEvery: 400 })).locks.status).toBe('up');
       const full = c.requests();
       expect(full.filter((r) => r.startsWith('PUT'))).toHaveLength(4);

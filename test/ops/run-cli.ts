@@ -22,7 +22,7 @@ export interface CliRun {
 export async function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   const run = await spawnCli(args, env);
   if (run.code !== 1 || !/SyntaxError|ERR_MODULE_NOT_FOUND|does not provide an export/.test(run.stderr)) return run;
-  await sleep(1000);
+  await sleep(1000); // not a wait for the library: time for the other run's rebuild of dist/ to finish
   return spawnCli(args, env);
 }
 

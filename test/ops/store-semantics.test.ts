@@ -14,6 +14,7 @@ interface StoreUnderTest {
   now(): number;
 }
 
+// The sleep stays: on a real store, letting time pass on its clock is the time under test.
 const realTime = { elapse: (ms: number) => sleep(ms), now: () => Date.now() };
 
 /**

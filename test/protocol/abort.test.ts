@@ -1,13 +1,13 @@
 import { describe, expect, test } from '@jest/globals';
 import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Test } from '@nestjs/testing';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AcquireAbortedError, S3LockModule, S3LockService } from '../../lib/index.js';
 import { S3LockClient } from '../../lib/core/index.js';
 import { faultFixture } from '../support/fault-fixture.js';
 import { testBucket, testClient, uniquePrefix } from '../support/s3-env.js';
 import { seedOverwrite } from '../support/seed-writer.js';
 import { testService } from '../support/services.js';
+import { waitFor } from '../support/wait.js';
 
 /** Rejects with what `promise` rejected with, and how long after `startedAt` (ms). */
 async function rejection(promise: Promise<unknown>, startedAt: number): Promise<{ error: unknown; afterMs: number }> {
@@ -24,13 +24,13 @@ describe('aborting an acquisition ends its waits at once', () => {
   test('during the `wait` confirmation: rejects promptly, after releasing the lock it had written', async () => {
     const { service } = testService('abort-wait');
     const controller = new AbortController();
-    const startedAt = performance.now();
     const pending = service.acquire('job', { owner: 'nest', expire: 60, wait: 30, signal: controller.signal });
-    await sleep(300);
-    expect((await service.inspect('job'))?.owner).toBe('nest'); // written, now confirming
+    await waitFor(async () => (await service.inspect('job'))?.owner === 'nest', 10_000); // written, now confirming
+    const startedAt = performance.now();
     controller.abort(new Error('the job was cancelled'));
     const { error, afterMs } = await rejection(pending, startedAt);
-    expect(afterMs).toBeLessThan(1500);
+    // Timed from the abort: the 1500 ms this test allowed from the call, less its former 300 ms sleep.
+    expect(afterMs).toBeLessThan(1200);
     expect(error).toBeInstanceOf(AcquireAbortedError);
     expect(error).toMatchObject({ key: 'job', released: true, reason: controller.signal.reason });
     expect((error as Error).message).toBe(
@@ -43,16 +43,27 @@ describe('aborting an acquisition ends its waits at once', () => {
     const { service, client, prefix } = testService('abort-clock');
     // Early in a second, so that the acquisition reads the seed's document in the second it
     // was written, and has to wait for the store's clock to move on before issuing a token.
-    while (Date.now() % 1000 > 100) await sleep(5);
+    await waitFor(() => Date.now() % 1000 <= 100, 5_000, 5);
     await seedOverwrite(client, `${prefix}job`, null);
     const before = await client.send(new HeadObjectCommand({ Bucket: testBucket(), Key: `${prefix}job` }));
+    let reads = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'GetObjectCommand') reads++;
+        return result;
+      },
+      { step: 'initialize', name: 'countReads' },
+    );
     const controller = new AbortController();
-    const startedAt = performance.now();
     const pending = service.acquire('job', { owner: 'nest', signal: controller.signal });
-    await sleep(100);
+    // It read the seed's document, written in the store's current second: now it waits for the clock.
+    await waitFor(() => reads > 0, 10_000, 5);
+    const startedAt = performance.now();
     controller.abort(new Error('stop'));
     const { error, afterMs } = await rejection(pending, startedAt);
-    expect(afterMs).toBeLessThan(250);
+    // Timed from the abort: the 250 ms this test allowed from the call, less its former 100 ms sleep.
+    expect(afterMs).toBeLessThan(150);
     expect(error).toBeInstanceOf(AcquireAbortedError);
     expect(error).toMatchObject({ key: 'job', released: false });
     expect((error as Error).message).toBe('Acquiring lock "job" was aborted (stop): this call holds no lock.');
@@ -65,12 +76,14 @@ describe('aborting an acquisition ends its waits at once', () => {
     try {
       f.proxy.add({ match: { operation: 'PutObject' }, times: Infinity, action: { kind: 'error', status: 503, code: 'SlowDown' } });
       const controller = new AbortController();
-      const startedAt = performance.now();
       const pending = f.service.acquire('job', { owner: 'nest', signal: controller.signal });
-      await sleep(250);
+      // Its first write was answered 503: now it backs off before the next.
+      await waitFor(() => f.proxy.recorded('PutObject').some((r) => r.clientStatus === 503), 10_000, 5);
+      const startedAt = performance.now();
       controller.abort(new Error('stop'));
       const { error, afterMs } = await rejection(pending, startedAt);
-      expect(afterMs).toBeLessThan(400);
+      // Timed from the abort: the 400 ms this test allowed from the call, less its former 250 ms sleep.
+      expect(afterMs).toBeLessThan(150);
       expect(error).toBeInstanceOf(AcquireAbortedError);
       expect((error as Error).message).toBe('Acquiring lock "job" was aborted (stop): this call holds no lock.');
       // Fewer writes than the five attempts it would have made, and none landed.
@@ -107,12 +120,13 @@ describe('application shutdown aborts the waits of every acquisition in progress
     await app.init();
     const service = app.get(S3LockService);
     const held = await service.acquire('held', { owner: 'nest', expire: 60 });
-    const startedAt = performance.now();
     const pending = service.acquire('job', { owner: 'nest', expire: 60, wait: 30 });
-    await sleep(300);
+    await waitFor(async () => (await service.inspect('job'))?.owner === 'nest', 10_000); // written, now confirming
+    const startedAt = performance.now();
     await app.close();
     const { error, afterMs } = await rejection(pending, startedAt);
-    expect(afterMs).toBeLessThan(1500);
+    // Timed from the close: the 1500 ms this test allowed from the call, less its former 300 ms sleep.
+    expect(afterMs).toBeLessThan(1200);
     expect(error).toBeInstanceOf(AcquireAbortedError);
     expect(error).toMatchObject({ key: 'job', released: true });
     expect((error as Error).message).toBe(
@@ -129,13 +143,14 @@ describe('S3LockClient.close() aborts the waits of the acquisitions in progress'
     const client = testClient();
     const locks = new S3LockClient({ bucket: testBucket(), client, prefix: uniquePrefix('abort-close'), logger: { log() {}, warn() {} } });
     try {
-      const startedAt = performance.now();
       const pending = locks.acquire('job', { owner: 'script', expire: 60, wait: 30 });
-      await sleep(300);
+      await waitFor(async () => (await locks.inspect('job'))?.owner === 'script', 10_000); // written, now confirming
+      const startedAt = performance.now();
       const closed = locks.close();
       const { error, afterMs } = await rejection(pending, startedAt);
       await closed;
-      expect(afterMs).toBeLessThan(1500);
+      // Timed from the close: the 1500 ms this test allowed from the call, less its former 300 ms sleep.
+      expect(afterMs).toBeLessThan(1200);
       expect(error).toBeInstanceOf(AcquireAbortedError);
       expect((error as Error).message).toBe(
         'Acquiring lock "job" was aborted (the lock client is closing): the lock this call had just written was released again; this call holds no lock.',

@@ -32,7 +32,7 @@ async function pollUntilAcquired(attempt: () => Promise<unknown>, limitMs: numbe
     } catch (error) {
       if (!(error instanceof AlreadyLockedError)) throw error;
     }
-    await sleep(100);
+    await sleep(100); // stays: the pause of this bounded poll (a waitFor that returns when it succeeded)
   }
   throw new Error('never acquired');
 }
@@ -104,8 +104,8 @@ describe('release only by the holder', () => {
   test('a stale release after a takeover writes nothing, says so, and leaves S3 unchanged', async () => {
     const { service, client, prefix, logger } = testService('stale');
     const alice = await service.acquire('job', { owner: 'alice', expire: 1 });
-    await sleep(2100);
-    const bob = await pollUntilAcquired(() => service.acquire('job', { owner: 'bob', expire: 30 }), 5000);
+    // The takeover, as soon as the store's clock has alice's lock expired.
+    const bob = await pollUntilAcquired(() => service.acquire('job', { owner: 'bob', expire: 30 }), 15_000);
     expect(bob).toBeGreaterThan(0);
     const raw = async () => {
       const out = await client.send(new GetObjectCommand({ Bucket: testBucket(), Key: `${prefix}job` }));

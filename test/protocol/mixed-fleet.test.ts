@@ -58,7 +58,7 @@ describe('mixed fleets with the seed tool', () => {
           takenAt = Date.now();
         } catch (error) {
           expect(error).toBeInstanceOf(OriginAlreadyLockedError);
-          await sleep(5);
+          await sleep(5); // stays: the seed worker's own poll interval, as fast as it goes: the behaviour under test
         }
       }
       expect(takenAt - startedAt).toBeGreaterThanOrEqual(1000);

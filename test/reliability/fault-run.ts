@@ -123,16 +123,16 @@ export async function runFaultScenario(config: FaultRunConfig): Promise<FaultRun
       workers.map((w) =>
         Promise.race([
           w.next('done'),
-          sleep(config.timeLimitMs + 30_000, null, { signal: giveUp.signal }),
+          sleep(config.timeLimitMs + 30_000, null, { signal: giveUp.signal }), // a bound: a worker that never ends
         ]).catch((): WorkerEvent | null => null),
       ),
     ).finally(() => giveUp.abort());
     if (config.outageMs > 0) {
       const waitUntil = Date.now() + config.timeLimitMs;
-      while (ledgerLines() < config.outageAfterAcquisitions && Date.now() < waitUntil) await sleep(50);
+      while (ledgerLines() < config.outageAfterAcquisitions && Date.now() < waitUntil) await sleep(50); // a bounded poll of the ledger
       await proxy.cutOff();
       const before = ledgerLines();
-      await sleep(config.outageMs);
+      await sleep(config.outageMs); // the outage's length is what this run is about
       const during = ledgerLines() - before;
       await proxy.restore();
       const atRestore = ledgerLines();

@@ -9,14 +9,14 @@ import { startWorker } from '../support/processes.js';
 import { testClient } from '../support/s3-env.js';
 import { testService } from '../support/services.js';
 
-/** Polls `check` every 20 ms until it returns a value, for at most `ms`. */
-async function waitFor<T>(check: () => T | undefined, ms: number, what: string): Promise<T> {
+/** Polls `check` every `everyMs` until it returns a value, for at most `ms`. */
+async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, ms: number, what: string, everyMs = 20): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
+    await sleep(everyMs); // stays: the pause of this bounded poll, itself a waitFor (one that returns the value)
   }
 }
 
@@ -41,12 +41,7 @@ describe('a holder paused (SIGSTOP) for longer than expire, then resumed', () =>
       expect((early as AlreadyLockedError).holder).toBe(owner);
 
       // After expire (by the store's clock), taken over.
-      let lock = null;
-      const deadline = Date.now() + 8000;
-      while (!lock && Date.now() < deadline) {
-        lock = await rival.tryAcquire('job', { owner: 'rival', expire: 30 });
-        if (!lock) await sleep(200);
-      }
+      const lock = await waitFor(async () => (await rival.tryAcquire('job', { owner: 'rival', expire: 30 })) ?? undefined, 15_000, 'the takeover', 200);
       expect(lock).not.toBeNull();
       expect(lock!.token).toBeGreaterThan(Number(token));
 

@@ -59,7 +59,7 @@ function runSample(): Promise<SampleRun> {
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 80_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 80_000); // stays: a bound on a hung sample, not a wait
     child.on('error', reject);
     child.on('exit', (code) => {
       clearTimeout(timer);

@@ -488,6 +488,7 @@ export class FaultProxy {
   }
 
   private later(ms: number, fn: () => void): void {
+    // Stays: the proxy's own timer, how a fault is delayed (the fault under test), not a wait.
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       fn();

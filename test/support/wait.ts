@@ -14,7 +14,7 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(everyMs);
+    await sleep(everyMs); // the poll interval of this helper, the one place a test polls
   }
 }
 

@@ -30,7 +30,7 @@ class Jobs {
   @Cron('* * * * * *')
   @WithS3Lock({ key: () => `below-${thisSecond()}`, expire: 5, minHold: 1 })
   async below(): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the job's own work, under its lock
     record('below', Number(currentS3Lock()!.lock.key.split('-')[1]));
   }
 

@@ -50,7 +50,7 @@ class Jobs {
   @WithS3Lock('every-2-seconds')
   @Cron('*/2 * * * * *', { disabled: off('schedule') })
   async every2Seconds(): Promise<void> {
-    await record('every-2-seconds', 2000, () => sleep(30));
+    await record('every-2-seconds', 2000, () => sleep(30)); // the job's own work
   }
 
   @Cron('*/5 * * * * *', { disabled: off('schedule') })
@@ -75,7 +75,7 @@ class Jobs {
   @WithS3Lock('overrun')
   @Cron('* * * * * *', { disabled: off('schedule') })
   overrun(): Promise<void> {
-    return record('overrun', 1000, () => sleep(OVERRUN_MS));
+    return record('overrun', 1000, () => sleep(OVERRUN_MS)); // the job's own work, longer than its period
   }
 
   /** Announces its start, then runs 1.5 s: the test kills the replica that started it. */
@@ -83,7 +83,7 @@ class Jobs {
   @WithS3Lock('crash', { expire: 3 })
   crash(): Promise<void> {
     write(`start crash ${currentS3Lock()!.tick?.getTime() ?? Math.round(realNow() / 2000) * 2000} ${APP_NAME} ${realNow()}`);
-    return record('crash', 2000, () => sleep(1500));
+    return record('crash', 2000, () => sleep(1500)); // the job's own work, during which the test kills it
   }
 }
 
@@ -102,7 +102,7 @@ class RuntimeJobs implements OnApplicationBootstrap {
       cronTime: cron,
       onTick: async () => {
         await this.locks.runScheduled({ key: 'runtime', name: 'runtime-every-second', cron }, () =>
-          record('runtime', 1000, () => sleep(20)),
+          record('runtime', 1000, () => sleep(20)), // the job's own work
         );
       },
     });

@@ -29,6 +29,7 @@ export class AppProcesses {
     this.children.push(child);
     child.stderr!.on('data', (chunk: Buffer) => this.output.push(`[${name}] ${chunk.toString()}`));
     return new Promise((resolve, reject) => {
+      // A bound, not a wait: the ready line ends it.
       const timer = setTimeout(() => reject(new Error(`${name} not ready after ${READY_TIMEOUT_MS} ms:\n${this.output.join('')}`)), READY_TIMEOUT_MS);
       let stdout = '';
       child.stdout!.on('data', (chunk: Buffer) => {
@@ -55,7 +56,7 @@ export class AppProcesses {
 /** Stops an application as an orchestrator would (SIGTERM); resolves to how it ended. */
 export function stopApp(child: ChildProcess): Promise<string> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000); // a bound: the exit event ends it
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       // Nest's shutdown hooks close the application, then re-raise the signal.

@@ -58,16 +58,16 @@ async function cycles() {
     } catch (error) {
       if (error instanceof AlreadyLockedError) {
         stats.conflicts++;
-        await sleep(Math.random() * (config.backoffMs ?? 5));
+        await sleep(Math.random() * (config.backoffMs ?? 5)); // stays: this contender's own jittered retry, part of the load under test
       } else {
         record(error);
-        await sleep(20);
+        await sleep(20); // stays: this worker's own pause before retrying after an error, not a wait for anything
       }
       continue;
     }
     ledger(`acquire ${lock.token} ${lock.owner}`);
     stats.acquired++;
-    if (config.holdMs) await sleep(config.holdMs);
+    if (config.holdMs) await sleep(config.holdMs); // stays: the simulated work while holding, the time under test
     ledger(`release ${lock.token} ${lock.owner}`);
     try {
       await service.release(lock);
@@ -83,7 +83,7 @@ async function hold() {
   const startedAt = Date.now();
   const lock = await service.acquire(config.key, options);
   emit('acquired', { startedAt, token: lock.token, owner: lock.owner, lockTime: lock.lockTime });
-  await sleep(3_600_000);
+  await sleep(3_600_000); // stays: holds until the test kills it, not a wait for anything
 }
 
 async function take() {
@@ -99,7 +99,7 @@ async function take() {
       if (!(error instanceof AlreadyLockedError)) throw error;
       emit('refused', { holder: error.holder });
     }
-    await sleep(config.pollMs ?? 200);
+    await sleep(config.pollMs ?? 200); // stays: this poller's own interval, the behaviour under test
   }
   emit('done', { acquired: false, attempts });
 }
@@ -107,7 +107,7 @@ async function take() {
 async function releaseAfter() {
   const lock = await service.acquire(config.key, options);
   emit('acquired', { token: lock.token, owner: lock.owner });
-  await sleep(config.holdMs);
+  await sleep(config.holdMs); // stays: the hold before the release, the time under test
   await service.release(lock);
   emit('released', { token: lock.token });
 }
