@@ -5,8 +5,8 @@ import { benchBucket, childEnv } from '../env.js';
 import { nowMs, quantile } from '../stats.js';
 
 const built = resolve(dirname(fileURLToPath(import.meta.url)), '../../lib');
-/** The CLI as bench/tsconfig.json compiles it (bench/.build/lib/cli/main.js). */
-const CLI = resolve(built, 'cli/main.js');
+/** The command as the package ships it (`bin`: the CommonJS build, which bench/run.sh builds first). */
+const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../dist/cjs/cli/main.js');
 
 /** Wall time of the CLI against a bare Node start, p50 of `runs` runs each, in ms. */
 export interface CliStartup {

@@ -8,7 +8,7 @@ import { s3Endpoint, testBucket, uniquePrefix } from '../support/s3-env.js';
 // the CLI start-up scenario runs the CLI as a child process, which reads only the AWS SDK's
 // default chain. Its environment must carry the store (it went to AWS instead: ENOTFOUND).
 
-const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
+const CLI = resolve(import.meta.dirname, '../../dist/cjs/cli/main.js');
 
 describe('the bench on your own store', () => {
   test('a child process of the bench (the CLI) reaches the store named only by S3_ENDPOINT', async () => {

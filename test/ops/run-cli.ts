@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The compiled command, as `npx nestjs-s3-lock` runs it (`npm test` builds dist/ first). */
-export const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+/** The command as the package declares it (`bin`). */
+export const CLI = new URL('../../dist/cjs/cli/main.js', import.meta.url).pathname;
 
 /** What a run of the command printed and returned. */
 export interface CliRun {
