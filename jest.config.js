@@ -36,7 +36,8 @@ export default {
       ...common,
       displayName: 's3',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/sim/'],
+      // test/templates: `npm run test:templates` (jest.templates.config.js), after `npm test`.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/sim/', '<rootDir>/test/templates/'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
   ],
