@@ -3,8 +3,8 @@ import { InvalidLockArgumentError } from '../errors/invalid-lock-argument.error.
 import { S3LockError } from '../errors/s3-lock.error.js';
 import type {
   S3LockKey,
-  S3LockRunOptions,
   WithS3LockOptions,
+  WithS3LockRunOptions,
 } from '../interfaces/s3-lock-module-options.interface.js';
 import { S3LockInterceptor } from '../interceptors/s3-lock.interceptor.js';
 import { checkDecoratorOptions } from '../runner/run-options.js';
@@ -47,7 +47,7 @@ const decoratedMethods = processShared('decorated-methods', () => new WeakMap<ob
  * Nest did not create refuses to run the method (it never runs unlocked).
  *
  * @param key the lock key, or a function `(args, instance) => key` called on every call
- * @param options see {@link S3LockRunOptions}; defaults come from `S3LockModule.forRoot`. The
+ * @param options see {@link WithS3LockOptions} (but the key); defaults come from `S3LockModule.forRoot`. The
  *   short form `@WithS3Lock(key, expire, wait)` sets only those two.
  *
  * @example
@@ -65,7 +65,7 @@ const decoratedMethods = processShared('decorated-methods', () => new WeakMap<ob
  *   async export(tenant: string) { ... }
  * }
  */
-export function WithS3Lock(key: S3LockKey, options?: S3LockRunOptions): MethodDecorator;
+export function WithS3Lock(key: S3LockKey, options?: WithS3LockRunOptions): MethodDecorator;
 /**
  * The short form, in the design's own words (key, expire, wait): `@WithS3Lock('report', 60, 1)`
  * is `@WithS3Lock('report', { expire: 60, wait: 1 })`.
@@ -77,7 +77,7 @@ export function WithS3Lock(key: S3LockKey, expire: number, wait?: number): Metho
 export function WithS3Lock(options: WithS3LockOptions): MethodDecorator;
 export function WithS3Lock(
   keyOrOptions: S3LockKey | WithS3LockOptions,
-  optionsOrExpire?: S3LockRunOptions | number,
+  optionsOrExpire?: WithS3LockRunOptions | number,
   wait?: number,
 ): MethodDecorator {
   const lockOptions = checkDecoratorOptions(
@@ -111,7 +111,7 @@ export function WithS3Lock(
  * The options of `@WithS3Lock(key, options)` or of the short form `@WithS3Lock(key, expire,
  * wait)`; anything else in second place is refused when the class is defined (never dropped).
  */
-function shortFormOptions(optionsOrExpire: S3LockRunOptions | number | undefined, wait: number | undefined): S3LockRunOptions {
+function shortFormOptions(optionsOrExpire: WithS3LockRunOptions | number | undefined, wait: number | undefined): WithS3LockRunOptions {
   if (typeof optionsOrExpire === 'number') return wait === undefined ? { expire: optionsOrExpire } : { expire: optionsOrExpire, wait };
   if (optionsOrExpire !== undefined && (typeof optionsOrExpire !== 'object' || optionsOrExpire === null)) {
     throw new InvalidLockArgumentError('options', messages.badDecoratorArgument(optionsOrExpire));

@@ -62,8 +62,21 @@ export interface S3LockRunOptions {
   waitForLock?: number;
 }
 
+/** Options of `@WithS3Lock(key, { ... })`: those of `@WithS3Lock({ ... })` but the key. */
+export type WithS3LockRunOptions = Omit<WithS3LockOptions, 'key'>;
+
 /** Options of `@WithS3Lock({ ... })`. */
 export interface WithS3LockOptions extends S3LockRunOptions {
+  /**
+   * The job's name in the tick claims of a `@Cron` / `@Interval` method: replicas whose calls
+   * have the same job name, lock key and schedule share each tick (it runs once among them). Set
+   * it to tell apart two scheduled jobs that share one lock key and one schedule, or to keep a
+   * job's identity when its key is a function. Renaming the class or the method, a minifier, or
+   * writing the cron expression another way (`*\/2` or `0-59/2`) does not change the identity;
+   * changing this name, the key or the schedule does (see docs/SCHEDULING.md).
+   * @default the lock key when it is a string, else `ClassName.methodName`
+   */
+  job?: string;
   /** The lock key; see {@link S3LockKey}. */
   key: S3LockKey;
 }

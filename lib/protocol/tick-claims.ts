@@ -23,12 +23,13 @@ export interface TickClaim {
 export const MAX_CLAIMS = 8;
 
 /**
- * The id of a job's schedule, the same on every replica: derived from the method's name and its
- * schedule (cron expression and time zone, or interval), so two jobs sharing a lock key keep
- * separate claims.
+ * The id of a job's schedule, the same on every replica and every build: derived from the job's
+ * identity (its `job` name, else its lock key) and the canonical form of its schedule (the
+ * occurrences of a cron expression, not its text), so a renamed class or an equivalent
+ * expression keeps the same claims while two jobs told apart by name keep separate ones.
  */
-export function scheduleId(method: string, schedule: string): string {
-  return createHash('sha256').update(`${method}\n${schedule}`).digest('base64url').slice(0, 12);
+export function scheduleId(job: string, schedule: string): string {
+  return createHash('sha256').update(`${job}\n${schedule}`).digest('base64url').slice(0, 12);
 }
 
 /** Parses the stored claims; anything malformed is dropped (the lease rules still hold). */

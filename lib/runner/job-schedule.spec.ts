@@ -66,6 +66,20 @@ describe('cronSchedule: which occurrence a call belongs to', () => {
     expect((await cronSchedule('Jobs.sync', { cronTime: '*/2 * * * * *' }).tickOf(callAt(0))).schedule).toBe(a.schedule);
   });
 
+  test('the id survives a rolling deploy: another name in messages, an equivalent expression; not another job or schedule', async () => {
+    const id = async (name: string, cronTime: string, job: string, timeZone?: string) =>
+      (await cronSchedule(name, { cronTime, timeZone }, job).tickOf(call('2026-12-02T10:00:02Z'))).schedule;
+    const deployed = await id('ReportJobs.sync', '*/2 * * * * *', 'sync');
+    expect(await id('RenamedJobs.syncAll', '0-59/2 * * * * *', 'sync')).toBe(deployed); // class renamed, cron rewritten
+    expect(await id('t.a', '0,2,4,6,8,10,12,14,16,18,20,22,24,26,28,30,32,34,36,38,40,42,44,46,48,50,52,54,56,58 * * * * *', 'sync')).toBe(deployed);
+    expect(await id('ReportJobs.sync', '*/2 * * * * *', 'other-job')).not.toBe(deployed);
+    expect(await id('ReportJobs.sync', '*/3 * * * * *', 'sync')).not.toBe(deployed);
+    expect(await id('ReportJobs.sync', '*/2 * * * * *', 'sync', 'Europe/Paris')).not.toBe(deployed);
+    // Expressions that agree for a while and then part: January only, against every month.
+    expect(await id('a', '0 0 3 * 1 *', 'n')).not.toBe(await id('a', '0 0 3 * * *', 'n'));
+    expect(await id('a', '0 0 0 29 2 *', 'n')).not.toBe(await id('a', '0 0 0 1 3 *', 'n'));
+  });
+
   test('a rare occurrence (29 February) is found years back', async () => {
     const leap = cronSchedule('Jobs.leap', { cronTime: '0 0 0 29 2 *' });
     expect((await leap.tickOf(call('2026-12-02T00:00:00Z'))).at).toBe(at('2024-02-29T00:00:00Z'));

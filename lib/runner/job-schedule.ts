@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { S3LockError } from '../errors/s3-lock.error.js';
 import { scheduleId, type TickClaim } from '../protocol/tick-claims.js';
 import { messages } from '../s3-lock.messages.js';
@@ -50,9 +51,12 @@ const CLOCK_AGREEMENT_MS = 1000;
  */
 const EARLY_FIRE_MS = 50;
 
-/** A fixed tick, given by the caller. */
-export function fixedTick(name: string, at: number): JobSchedule {
-  const tick = { schedule: scheduleId(name, 'tick'), at };
+/**
+ * A fixed tick, given by the caller.
+ * @param job the job's identity in tick claims (see `WithS3LockOptions.job`)
+ */
+export function fixedTick(job: string, at: number): JobSchedule {
+  const tick = { schedule: scheduleId(job, 'tick'), at };
   return {
     description: `tick ${new Date(at).toISOString()}`,
     tickOf: () => Promise.resolve(tick),
@@ -67,9 +71,9 @@ export function fixedTick(name: string, at: number): JobSchedule {
  * that has not begun, which would make the calls of the slot still running skip (claims only
  * move forward) and leave it run by nobody.
  */
-export function intervalSchedule(name: string, ms: number): JobSchedule {
+export function intervalSchedule(name: string, ms: number, job = name): JobSchedule {
   if (!Number.isSafeInteger(ms) || ms < 1) throw new S3LockError(messages.badInterval(name, ms));
-  const schedule = scheduleId(name, `interval ${ms}`);
+  const schedule = scheduleId(job, `interval ${ms}`);
   const slot = (now: number): TickClaim => ({ schedule, at: Math.floor(now / ms) * ms });
   return {
     description: `every ${ms} ms`,
@@ -86,35 +90,49 @@ export function intervalSchedule(name: string, ms: number): JobSchedule {
  * clock is further off cannot tell which occurrence it was fired for: its call belongs to the
  * latest occurrence the store's clock has certainly reached, never to one still to come (it
  * was run already, as a rule, and the call skips).
+ *
+ * The schedule's part of the claim id is the expression's occurrences, not its text: `*\/2` and
+ * `0-59/2` are one schedule.
+ * @param name the job's name in messages
+ * @param job the job's identity in tick claims (see `WithS3LockOptions.job`)
  */
-export function cronSchedule(name: string, options: CronSchedule): JobSchedule {
+export function cronSchedule(name: string, options: CronSchedule, job = name): JobSchedule {
   const { cronTime } = options;
   if (cronTime instanceof Date || (typeof cronTime === 'object' && typeof cronTime?.toJSDate === 'function')) {
     const at = cronTime instanceof Date ? cronTime.getTime() : cronTime.toJSDate().getTime();
-    return fixedTick(name, at);
+    return fixedTick(job, at);
   }
   if (typeof cronTime !== 'string') throw new S3LockError(messages.badCron(name, cronTime));
   const zone = zoneOf(options);
-  const schedule = scheduleId(name, `cron ${cronTime} ${zone}`);
-  let occurrences: Promise<Occurrences> | undefined;
-  const load = () => (occurrences ??= loadOccurrences(name, cronTime, zone));
+  let occurrences: Promise<Occurrences & { schedule: string }> | undefined;
+  const load = () =>
+    (occurrences ??= loadOccurrences(name, cronTime, zone).then((found) => ({
+      ...found,
+      schedule: scheduleId(job, `cron ${found.signature} ${zone}`),
+    })));
   return {
     description: `cron "${cronTime}"${zone === 'UTC' ? '' : ` (${zone})`}`,
     async tickOf({ local, storeEarliest, storeLatest }) {
-      const { latestAtOrBefore, nextAfter } = await load();
+      const { latestAtOrBefore, nextAfter, schedule } = await load();
       const agrees = local >= storeEarliest - CLOCK_AGREEMENT_MS && local <= storeLatest + CLOCK_AGREEMENT_MS;
       const by = agrees ? local + EARLY_FIRE_MS : storeEarliest;
       // No occurrence for 9 years back: the call can only be for the next one.
       return { schedule, at: latestAtOrBefore(by) ?? nextAfter(by) };
     },
     async latestBy(now) {
-      const at = (await load()).latestAtOrBefore(now);
+      const { latestAtOrBefore, schedule } = await load();
+      const at = latestAtOrBefore(now);
       return at === undefined ? undefined : { schedule, at };
     },
   };
 }
 
 interface Occurrences {
+  /**
+   * A canonical form of the expression: a digest of its occurrences after fixed instants spread
+   * over four years (the same for every way of writing the same schedule).
+   */
+  signature: string;
   /** The first occurrence after `ms`. */
   nextAfter(ms: number): number;
   /** The latest occurrence at or before `ms`, within 9 years; `undefined` if none. */
@@ -138,6 +156,20 @@ function zoneOf({ timeZone, utcOffset }: CronSchedule): string {
 /** How far back an occurrence is looked for: beyond the 8 years the `cron` package looks ahead. */
 const LOOKBACK_LIMIT_MS = 9 * 366 * 24 * 3600 * 1000;
 
+/** Fixed instants the signature samples from: the start of each month of 2001 to 2004 (UTC). */
+const SIGNATURE_STARTS = Array.from({ length: 48 }, (_, month) => Date.UTC(2001, month, 1));
+/** Occurrences sampled after each of them. */
+const SIGNATURE_RUN = 4;
+
+/** See `Occurrences.signature`. */
+function signatureOf(nextAfter: (ms: number) => number): string {
+  const samples: number[] = [];
+  for (const start of SIGNATURE_STARTS) {
+    for (let at = start - 1, i = 0; i < SIGNATURE_RUN; i++) samples.push((at = nextAfter(at)));
+  }
+  return createHash('sha256').update(samples.join(',')).digest('base64url').slice(0, 16);
+}
+
 async function loadOccurrences(name: string, expression: string, zone: string): Promise<Occurrences> {
   let CronTime: new (source: string) => CronTimeLike;
   try {
@@ -148,6 +180,7 @@ async function loadOccurrences(name: string, expression: string, zone: string): 
   const time = new CronTime(expression);
   const nextAfter = (ms: number): number => time.getNextDateFrom(new Date(ms), zone).toMillis();
   return {
+    signature: signatureOf(nextAfter),
     nextAfter,
     latestAtOrBefore(ms) {
       // Widen the window back from `ms` until it holds an occurrence, then walk forward.

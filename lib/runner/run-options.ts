@@ -26,6 +26,8 @@ export interface ResolvedRunDefaults {
 /** The settings of one decorated method, module defaults applied. */
 export interface ResolvedRunOptions {
   key: S3LockKey;
+  /** See `WithS3LockOptions.job`; `undefined`: the default identity. */
+  job: string | undefined;
   /** `undefined`: the service's default. */
   expire: number | undefined;
   /** `undefined`: the service's default. */
@@ -65,11 +67,14 @@ export function resolveRunDefaults(options: S3LockModuleOptions): ResolvedRunDef
  * the class is defined, not at the first tick. Returns a frozen copy.
  */
 export function checkDecoratorOptions(options: WithS3LockOptions): Readonly<WithS3LockOptions> {
-  const { key } = options;
+  const { key, job } = options;
   if (!(typeof key === 'function' || (typeof key === 'string' && key.length > 0))) {
     throw new InvalidLockArgumentError('key', messages.badKeyOption(key));
   }
-  return Object.freeze({ ...checkRunOptions(options), key });
+  if (job !== undefined && (typeof job !== 'string' || job.trim() === '')) {
+    throw new InvalidLockArgumentError('job', protocolMessages.invalidOption('job', 'a non-empty string', job));
+  }
+  return Object.freeze({ ...checkRunOptions(options), key, ...(job === undefined ? {} : { job }) });
 }
 
 /** The settings of one method: its own options over the module's defaults. */
@@ -79,6 +84,7 @@ export function resolveRunOptions(
 ): ResolvedRunOptions {
   return {
     key: options.key,
+    job: options.job,
     expire: options.expire,
     wait: options.wait,
     onLocked: options.onLocked ?? defaults.onLocked,

@@ -143,7 +143,7 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
       method,
       key: this.keyOf(options, args, instance, method),
       options,
-      schedule: mark && this.scheduling ? this.scheduleOf(method, mark) : undefined,
+      schedule: mark && this.scheduling ? this.scheduleOf(method, jobOf(options, method), mark) : undefined,
       invoke,
     });
     return outcome.ran ? outcome.result : undefined;
@@ -288,10 +288,10 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
     return isObservable(result) ? lastValueFrom(result, { defaultValue: undefined }) : result;
   }
 
-  private scheduleOf(method: string, metadata: ScheduleMetadata): JobSchedule {
+  private scheduleOf(method: string, job: string, metadata: ScheduleMetadata): JobSchedule {
     let schedule = this.schedules.get(metadata);
     if (!schedule) {
-      schedule = 'cron' in metadata ? cronSchedule(method, metadata.cron) : intervalSchedule(method, metadata.interval);
+      schedule = 'cron' in metadata ? cronSchedule(method, metadata.cron, job) : intervalSchedule(method, metadata.interval, job);
       this.schedules.set(metadata, schedule);
     }
     return schedule;
@@ -314,4 +314,12 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
     }
     return key;
   }
+}
+
+/**
+ * A decorated job's identity in tick claims: its `job` option, else its lock key when that is a
+ * string, else `ClassName.methodName` (see `WithS3LockOptions.job`).
+ */
+function jobOf(options: ResolvedRunOptions, method: string): string {
+  return options.job ?? (typeof options.key === 'string' ? options.key : method);
 }

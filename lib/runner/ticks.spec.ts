@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 /** One replica; `tick()` fires its cron job as the scheduler does and waits for the outcome. */
-async function replica(store: InMemoryLockStore, skipped: S3LockRunEvent[]) {
+async function replica(store: InMemoryLockStore, skipped: S3LockRunEvent[], jobs: new () => object = Scheduled) {
   let settle: () => void = () => undefined;
   const done = () => settle();
   const moduleRef = await Test.createTestingModule({
@@ -31,7 +31,7 @@ async function replica(store: InMemoryLockStore, skipped: S3LockRunEvent[]) {
       ScheduleModule.forRoot(),
       S3LockTestingModule.forRoot({ store, events: { released: done, skipped: (e) => (skipped.push(e), done()) } }),
     ],
-    providers: [Scheduled],
+    providers: [jobs],
   })
     .setLogger({ log: () => undefined, warn: () => undefined, error: () => undefined })
     .compile();
@@ -43,7 +43,7 @@ async function replica(store: InMemoryLockStore, skipped: S3LockRunEvent[]) {
     void job.fireOnTick();
     await outcome;
   };
-  return { jobs: moduleRef.get(Scheduled), tick };
+  return { jobs: moduleRef.get(jobs) as Scheduled, tick };
 }
 
 describe('tick-aware locking on the in-memory store', () => {
@@ -64,6 +64,42 @@ describe('tick-aware locking on the in-memory store', () => {
     // A direct call (not from the scheduler) is a plain lease: it runs, with no tick.
     await a.jobs.minute();
     expect(a.jobs.ticks).toEqual([Date.parse('2030-01-01T10:00:00Z'), undefined]);
+  });
+
+  test('a rolling deploy: a build with the class renamed and the cron written another way shares the ticks; a job named apart does not', async () => {
+    @Injectable()
+    class RenamedInTheNextBuild {
+      readonly ticks: number[] = [];
+
+      @Cron('0 0-59/1 * * * *', { name: 'every-minute', disabled: true })
+      @WithS3Lock('minute-report', { expire: 30 })
+      async minuteReport(): Promise<void> {
+        this.ticks.push(currentS3Lock()!.tick!.getTime());
+      }
+    }
+    @Injectable()
+    class AnotherJobOnTheKey {
+      readonly ticks: number[] = [];
+
+      @Cron('0 * * * * *', { name: 'every-minute', disabled: true })
+      @WithS3Lock('minute-report', { expire: 30, job: 'cleanup' })
+      async cleanup(): Promise<void> {
+        this.ticks.push(currentS3Lock()!.tick!.getTime());
+      }
+    }
+    const store = new InMemoryLockStore({ startTime: new Date('2030-01-01T10:00:00.200Z') });
+    const skipped: S3LockRunEvent[] = [];
+    const old = await replica(store, skipped);
+    const next = await replica(store, skipped, RenamedInTheNextBuild);
+    const other = await replica(store, skipped, AnotherJobOnTheKey);
+    await old.tick();
+    await next.tick(); // the same tick, on a replica of the next build
+    await other.tick(); // the same tick of another job on the key: it runs
+    expect(old.jobs.ticks).toEqual([Date.parse('2030-01-01T10:00:00Z')]);
+    expect((next.jobs as unknown as RenamedInTheNextBuild).ticks).toEqual([]);
+    expect((other.jobs as unknown as AnotherJobOnTheKey).ticks).toEqual([Date.parse('2030-01-01T10:00:00Z')]);
+    expect(skipped.map((e) => [e.method, e.reason])).toEqual([['RenamedInTheNextBuild.minuteReport', 'tick-claimed']]);
+    await expect(async () => WithS3Lock('k', { job: '' })).rejects.toThrow(/job/);
   });
 
   test('the test\'s clock is the only one: a cron tick follows the store\'s time even when it is near the real time', async () => {
