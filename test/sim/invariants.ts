@@ -41,6 +41,7 @@ export const VIOLATION_KINDS = {
   'told released, store disagrees': 'a caller told "released" released its own state',
   'told lost, nobody else wrote': 'a caller told "lost" was overwritten by someone else',
   'store error on a healthy store': 'a store error is reported only when the store failed',
+  'told store error, own write in place': 'a store error is reported only for an outcome still unknown after the re-reads: never while the caller\'s own write holds the key (an orphaned lock, or a release reported failed that landed)',
   'unexpected error': 'no other error reaches a caller',
   'takeover before the lost signal': 'the lost signal fires before another owner takes over',
   'lock_time before the write': 'lock_time is not earlier than the start of the write that set it (a seed-tool worker judges expiry by it)',
@@ -302,9 +303,21 @@ export class InvariantChecker implements LandingObserver {
     return first === Infinity ? -1 : first;
   }
 
-  /** A caller got `S3LockStoreError`; `faultsMet` counts the faults its requests met. */
-  storeError(actor: number, operation: string, error: Error, faultsMet: number): void {
+  /**
+   * A caller got `S3LockStoreError`; `faultsMet` counts the faults its requests met. Promised
+   * (docs/PROTOCOL.md) only for an outcome still unknown after the bounded re-reads: so never
+   * while the store shows the caller's own write, which a re-read would have found (`ownWrite`:
+   * the version that landed during the call and now holds the key, if it is this caller's).
+   */
+  storeError(actor: number, operation: string, error: Error, faultsMet: number, ownWrite?: Version): void {
     if (faultsMet === 0) this.violate('store error on a healthy store', actor, `${operation}: ${error.message}`);
+    if (ownWrite) {
+      this.violate(
+        'told store error, own write in place',
+        actor,
+        `${operation}: its write (owner ${ownWrite.owner}, token ${ownWrite.token}) landed ${this.now() - ownWrite.landedAt} ms before and holds the key: ${error.message}`,
+      );
+    }
   }
 
   /**

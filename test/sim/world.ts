@@ -9,7 +9,7 @@ import type { LockTimers } from '../../lib/protocol/timers.js';
 import { InvariantChecker, type Violation } from './invariants.js';
 import { Random } from './random.js';
 import { Scheduler } from './scheduler.js';
-import { type FaultKind, SimClientStore, SimNetwork, SimS3 } from './sim-store.js';
+import { type FaultKind, SimClientStore, SimNetwork, SimS3, type Version } from './sim-store.js';
 
 /** Faults that are not request faults: done to actors or to the bucket. */
 export const ACTOR_FAULTS = [
@@ -225,7 +225,7 @@ export class World {
           this.checker.lost(actor, objectKey, new Set([error.lock.etag]));
         } else if (error instanceof S3LockStoreError) {
           this.result.storeErrors++;
-          this.checker.storeError(actor, 'acquire', error, this.faultsMet(actor) - faultsBefore);
+          this.checker.storeError(actor, 'acquire', error, this.faultsMet(actor) - faultsBefore, this.ownWriteSince(actor, objectKey, startedAt, owner));
         } else if (error instanceof CorruptLockError) {
           this.result.corrupt++;
           this.checker.corrupt(actor, objectKey, error, startedAt);
@@ -287,6 +287,7 @@ export class World {
     await this.scheduler.sleep(Math.max(0, until - this.scheduler.now), actor);
     this.checker.letGo(actor, objectKey);
     const faultsBefore = this.faultsMet(actor);
+    const releaseStartedAt = this.scheduler.now;
     try {
       const released = await protocol.release(lock);
       this.result.releases++;
@@ -299,7 +300,7 @@ export class World {
         this.checker.lost(actor, objectKey, mine);
       } else if (error instanceof S3LockStoreError) {
         this.result.storeErrors++;
-        this.checker.storeError(actor, 'release', error, this.faultsMet(actor) - faultsBefore);
+        this.checker.storeError(actor, 'release', error, this.faultsMet(actor) - faultsBefore, this.ownWriteSince(actor, objectKey, releaseStartedAt, null));
       } else {
         this.checker.unexpected(actor, 'release', error as Error);
       }
@@ -393,6 +394,15 @@ export class World {
       this.trace(actor, `paused for ${pause.toFixed(0)} ms`);
       this.scheduler.pause(actor, this.scheduler.now + pause);
     }
+  }
+
+  /**
+   * The version holding `objectKey` now if `actor` wrote it since `since` with `owner` (`null`:
+   * a release): the caller's own write, landed during its call.
+   */
+  private ownWriteSince(actor: number, objectKey: string, since: number, owner: string | null): Version | undefined {
+    const current = this.s3.current.get(objectKey);
+    return current && current.writer === actor && current.owner === owner && current.landedAt >= since ? current : undefined;
   }
 
   private faultsMet(actor: number): number {
