@@ -174,7 +174,8 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
   private async execute(call: LockedCall): Promise<S3LockScheduledRunResult<unknown>> {
     const { method, key, options } = call;
     if (this.tracker.isClosing) return this.skip(call, 'shutting-down');
-    const tick = call.schedule ? await call.schedule.tickOf(this.callTime()) : undefined;
+    const calledAt = this.callTime();
+    const tick = call.schedule ? await call.schedule.tickOf(calledAt) : undefined;
     let lock: Lock;
     try {
       const { expire, wait, waitForLock } = options;
@@ -204,11 +205,12 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
       lost: (error) => this.onLost({ key, method, lock: run.lock, error }),
       warn: (message) => this.logger.warn(message),
     }, tick ? new Date(tick.at) : undefined);
-    const result = await this.tracker.track(run, method, this.runHolding(run, call, tick));
+    const result = await this.tracker.track(run, method, this.runHolding(run, call, tick, calledAt.storeLatest));
     return { ran: true, result, tick: new Date(tick?.at ?? run.lock.lockTime.getTime()) };
   }
 
-  private async runHolding(run: LockedRun, call: LockedCall, tick: TickClaim | undefined): Promise<unknown> {
+  /** @param calledAt when the call began: a time the store's clock had certainly not passed then (ms). */
+  private async runHolding(run: LockedRun, call: LockedCall, tick: TickClaim | undefined, calledAt: number): Promise<unknown> {
     const { key, method } = call;
     const tickField = tick ? { tick: new Date(tick.at) } : {};
     this.logger.debug(messages.acquired(method, key, run.lock.token));
@@ -216,7 +218,7 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
     try {
       return await runInS3LockContext(run, () => this.settle(() => call.invoke(run.lock)));
     } finally {
-      const cover = call.schedule ? () => this.latestTick(call.schedule!) : undefined;
+      const cover = call.schedule ? () => this.latestTick(call.schedule!, calledAt) : undefined;
       const end = await run.finish(call.options.minHold, cover);
       if (end !== 'not-held') {
         const durationMs = performance.now() - run.acquiredAt;
@@ -236,10 +238,15 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
     };
   }
 
-  /** The latest tick of `schedule` by now, which a run that lasted past it also covers. */
-  private latestTick(schedule: JobSchedule): Promise<TickClaim | undefined> {
-    // Never an occurrence the store's clock may not have reached: replicas still fire for it.
-    return schedule.latestBy(this.service.storeClock().earliest().getTime()).catch(() => undefined);
+  /**
+   * The latest tick of `schedule` by now, which a run that lasted past it also covers: never an
+   * occurrence the store's clock may not have reached (replicas still fire for it), nor one that
+   * may have come before the call began at `calledAt` (its own replicas fired for it then, and
+   * may be waiting on this run: claiming it would leave it run by nobody).
+   */
+  private async latestTick(schedule: JobSchedule, calledAt: number): Promise<TickClaim | undefined> {
+    const latest = await schedule.latestBy(this.service.storeClock().earliest().getTime()).catch(() => undefined);
+    return latest && latest.at > calledAt ? latest : undefined;
   }
 
   /** Logs why `call` did not run (at debug level: on all replicas but one, it is every tick), emits `skipped`. */

@@ -102,6 +102,34 @@ describe('tick-aware locking on the in-memory store', () => {
     await expect(async () => WithS3Lock('k', { job: '' })).rejects.toThrow(/job/);
   });
 
+  test('a run that began after an occurrence does not claim it at release: the replicas that fired for it still run it', async () => {
+    // The case of a replica whose clock is minutes off (it maps its call by the store's clock,
+    // known only within a second): at 10:01:00.020 its call maps to 10:00, which nobody ran; its
+    // run ends after 10:01. Its release must not claim 10:01, which it never ran.
+    const T = Date.parse('2030-01-01T10:01:00Z');
+    const store = new InMemoryLockStore({ startTime: new Date(T + 20) });
+    const offClock = Object.create(store, {
+      clock: {
+        value: {
+          now: () => store.now(),
+          earliest: () => new Date(store.now().getTime() - 600),
+          latest: () => new Date(store.now().getTime() + 400),
+          workerNow: () => store.now().getTime() + 4 * 60_000,
+        },
+      },
+    }) as InMemoryLockStore;
+    const modules = await Promise.all(
+      [offClock, store].map((s) => Test.createTestingModule({ imports: [S3LockTestingModule.forRoot({ store: s })] }).compile()),
+    );
+    apps.push(...modules);
+    const [ahead, inTime] = modules.map((m) => m.get(S3LockService));
+    const minute = { key: 'minute', cron: '0 * * * * *' };
+    const late = await ahead!.runScheduled(minute, () => store.advance(1));
+    expect([late.ran, late.tick?.toISOString()]).toEqual([true, '2030-01-01T10:00:00.000Z']);
+    const onTime = await inTime!.runScheduled(minute, () => 'ran');
+    expect([onTime.ran, onTime.tick?.toISOString()]).toEqual([true, '2030-01-01T10:01:00.000Z']);
+  });
+
   test('the test\'s clock is the only one: a cron tick follows the store\'s time even when it is near the real time', async () => {
     // The store starts at the real time; the worker's clock must not be taken from Date.now(),
     // or the second call (one second later for the test, a few ms for the machine) would map to

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { Controller, type DynamicModule, Get, Injectable, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createObserveModule } from '@nestjs/observe';
@@ -12,9 +11,9 @@ import {
   WhileLeader,
   WithS3Lock,
 } from '../../lib/index.js';
-import { s3Endpoint, testBucket, testClient, uniquePrefix } from '../support/s3-env.js';
+import { testBucket, testClient, uniquePrefix } from '../support/s3-env.js';
+import { spawnApp } from './support/app-process.js';
 import { buildApp } from './support/build-app.js';
-import { childProcessArgs } from './support/nest-version.js';
 import { MemoryNestLogger, waitFor } from './support/nest-helpers.js';
 
 // Providers wrapped in a Proxy by another module: the app `nest new` makes today passes
@@ -174,26 +173,13 @@ describe.each([
 describe("the `nest new` template's observe setup, in a process of its own", () => {
   test('@Cron calls are ticks (observe calls the outer method on its Proxy, the inner on the raw instance)', async () => {
     const entry = buildApp('test/nest/apps/observed-app.ts');
-    const child = spawn(process.execPath, [...childProcessArgs(), entry], {
-      env: {
-        ...process.env,
-        NODE_OPTIONS: '',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        AWS_ENDPOINT_URL_S3: s3Endpoint(),
-        S3_LOCK_BUCKET: testBucket(),
-        S3_LOCK_PREFIX: uniquePrefix('observed'),
-        OBSERVE_ENDPOINT: 'http://127.0.0.1:9',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const { child, output } = spawnApp(entry, { S3_LOCK_PREFIX: uniquePrefix('observed'), OBSERVE_ENDPOINT: 'http://127.0.0.1:9' });
     try {
-      await waitFor(() => (output.match(/^run /gm) ?? []).length >= 3, 30_000);
+      await waitFor(() => (output().match(/^run /gm) ?? []).length >= 3, 30_000);
     } finally {
       child.kill('SIGKILL');
     }
-    const runs = output.split('\n').filter((line) => line.startsWith('run ')).map((line) => line.slice(4));
+    const runs = output().split('\n').filter((line) => line.startsWith('run ')).map((line) => line.slice(4));
     expect(runs.filter((tick) => !/^\d+$/.test(tick))).toEqual([]); // every run a tick, none a direct call
     expect(new Set(runs).size).toBe(runs.length);
   }, 60_000);

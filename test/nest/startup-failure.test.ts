@@ -1,8 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { s3Endpoint, testBucket } from '../support/s3-env.js';
+import { spawnApp } from './support/app-process.js';
 import { buildApp } from './support/build-app.js';
-import { childProcessArgs } from './support/nest-version.js';
 
 // A store that cannot be used at startup, as a new user meets it: the app (test/nest/apps/
 // startup-app.ts, NestFactory.create + listen as `nest new` writes them) prints one line that
@@ -11,23 +9,10 @@ import { childProcessArgs } from './support/nest-version.js';
 const entry = buildApp('test/nest/apps/startup-app.ts');
 
 /** Runs the app with `env` over the test store's variables; resolves to its exit code and output. */
-function runApp(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [...childProcessArgs(), entry], {
-    env: {
-      ...process.env,
-      NODE_OPTIONS: '',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      AWS_ENDPOINT_URL_S3: s3Endpoint(),
-      S3_LOCK_BUCKET: testBucket(),
-      NO_COLOR: '1',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })));
+async function runApp(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const app = spawnApp(entry, env);
+  const code = await app.exited;
+  return { code, output: app.output() };
 }
 
 /** The lines a person reads, colour codes removed. */

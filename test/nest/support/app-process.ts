@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { s3Endpoint, testBucket } from '../../support/s3-env.js';
 import { childProcessArgs } from './nest-version.js';
 
 /** Generous: several Nest applications starting at once on a loaded 2-core machine. */
@@ -64,4 +65,29 @@ export function stopApp(child: ChildProcess): Promise<string> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * Starts the built application `entry` (see `buildApp`) as its own process on the test store,
+ * reached through the AWS SDK's default chain, the bucket in `S3_LOCK_BUCKET` (what
+ * `S3LockModule.forRoot()` reads), with `env` on top. Its stdout and stderr go to `output()`.
+ */
+export function spawnApp(entry: string, env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [...childProcessArgs(), entry], {
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      AWS_ENDPOINT_URL_S3: s3Endpoint(),
+      S3_LOCK_BUCKET: testBucket(),
+      NO_COLOR: '1',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
 }
