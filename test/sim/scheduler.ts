@@ -30,7 +30,7 @@ export class Scheduler {
   }
 
   /** A promise resolved `ms` from now, on behalf of `actor`. */
-  sleep(ms: number, actor: number): Promise<void> {
+  sleep(ms: number, actor: number): Promise<void> { // virtual time: the simulation's scheduler, no real wait
     return new Promise((resolve) => this.after(ms, actor, resolve));
   }
 

@@ -172,7 +172,7 @@ export class World {
   private timersOf(actor: number, skew: number, random: Random): LockTimers {
     return {
       now: () => this.scheduler.now + skew,
-      sleep: (ms) => this.scheduler.sleep(ms, actor),
+      sleep: (ms) => this.scheduler.sleep(ms, actor), // virtual time
       random: () => random.next(),
     };
   }
@@ -190,10 +190,10 @@ export class World {
   /** Waits for this worker's next run: the next cron tick (plus jitter), or a random gap. */
   private nextRun(actor: number, random: Random): Promise<void> {
     const period = this.settings.cronPeriodMs;
-    if (period === null) return this.scheduler.sleep(random.between(0, this.settings.expire * 1500), actor);
+    if (period === null) return this.scheduler.sleep(random.between(0, this.settings.expire * 1500), actor); // virtual time
     const now = this.scheduler.now;
     const tick = (Math.floor(now / period) + 1) * period;
-    return this.scheduler.sleep(tick - now + random.between(0, 30), actor);
+    return this.scheduler.sleep(tick - now + random.between(0, 30), actor); // virtual time
   }
 
   private async nestWorker(actor: number, skew: number, random: Random): Promise<void> {
@@ -251,7 +251,7 @@ export class World {
     if (plan < 0.05) {
       this.trace(actor, 'crashes, leaving its lock');
       this.checker.letGo(actor, objectKey);
-      await this.scheduler.sleep(random.between(0, expireMs * 2), actor);
+      await this.scheduler.sleep(random.between(0, expireMs * 2), actor); // virtual time
       return true;
     }
     const holdMs =
@@ -260,7 +260,7 @@ export class World {
     const until = this.scheduler.now + holdMs;
     if (extendEvery !== null) {
       while (this.scheduler.now + extendEvery < until) {
-        await this.scheduler.sleep(extendEvery, actor);
+        await this.scheduler.sleep(extendEvery, actor); // virtual time
         const startedAt = this.scheduler.now;
         const faultsBefore = this.faultsMet(actor);
         try {
@@ -284,7 +284,7 @@ export class World {
         }
       }
     }
-    await this.scheduler.sleep(Math.max(0, until - this.scheduler.now), actor);
+    await this.scheduler.sleep(Math.max(0, until - this.scheduler.now), actor); // virtual time
     this.checker.letGo(actor, objectKey);
     const faultsBefore = this.faultsMet(actor);
     const releaseStartedAt = this.scheduler.now;
@@ -335,12 +335,12 @@ export class World {
       const held = { expire, lock_time: lockTime, release_time: null, owner };
       const put = await send({ op: 'put', objectKey, body: encodeDocument(held), metadata: {} });
       if (put.kind !== 'ok') continue;
-      if (wait > 0) await this.scheduler.sleep(wait * 1000, actor);
+      if (wait > 0) await this.scheduler.sleep(wait * 1000, actor); // virtual time
       const check = await send({ op: 'read', objectKey });
       if (check.kind !== 'ok' || !('object' in check.result) || !check.result.object?.body?.includes(`"${owner}"`)) continue;
       this.result.seedAcquisitions++;
       this.trace(actor, `seed tool holds ${objectKey} as ${owner}`);
-      await this.scheduler.sleep(random.between(0, expire * 800), actor);
+      await this.scheduler.sleep(random.between(0, expire * 800), actor); // virtual time
       this.checker.seedDecided(actor, undefined, false);
       await send({ op: 'put', objectKey, body: encodeDocument({ ...held, release_time: pythonIso(this.scheduler.now), owner: null }), metadata: {} });
     }
@@ -354,7 +354,7 @@ export class World {
   private async operator(actor: number, everyMs: number, random: Random): Promise<void> {
     const protocol = this.protocolOf(actor, this.timersOf(actor, 0, random), 'operator');
     while (!this.stopping) {
-      await this.scheduler.sleep(random.between(everyMs / 2, everyMs * 1.5), actor);
+      await this.scheduler.sleep(random.between(everyMs / 2, everyMs * 1.5), actor); // virtual time
       if (this.stopping) break;
       const key = random.pick(this.settings.keys);
       const objectKey = PREFIX + key;
@@ -387,7 +387,7 @@ export class World {
   private async pauser(random: Random): Promise<void> {
     const expireMs = this.settings.expire * 1000;
     while (!this.stopping) {
-      await this.scheduler.sleep(random.between(expireMs, expireMs * 20), -2);
+      await this.scheduler.sleep(random.between(expireMs, expireMs * 20), -2); // virtual time
       const actor = random.int(0, this.settings.clients - 1);
       this.count('paused client');
       const pause = random.between(expireMs * 0.2, expireMs * 3);
