@@ -26,15 +26,16 @@ describe('S3LockHealthIndicator on the in-memory store', () => {
     const health = await indicatorOn(store);
     expect(await health.isHealthy()).toEqual({ 's3-lock': { status: 'up', bucket: 'in-memory', prefix: 'locks/' } });
     const up = { locks: { status: 'up', bucket: 'in-memory', prefix: 'locks/' } };
-    expect(await health.isHealthy('locks', { cacheFor: 60_000 })).toEqual(up);
+    expect(await health.isHealthy('locks', { cacheForMs: 60_000 })).toEqual(up);
     expect(store.keys()).toEqual([]); // the probes were removed
     // The store now fails every request: within cacheFor the up result of the same key is
     // reused (no request), while a call that allows no cache, or another key, sees the failure.
     store.read = () => Promise.reject(new Error('store down'));
     store.create = () => Promise.reject(new Error('store down'));
-    expect(await health.isHealthy('locks', { cacheFor: 60_000 })).toEqual(up);
+    expect(await health.isHealthy('locks', { cacheForMs: 60_000 })).toEqual(up);
+    expect(await health.isHealthy('locks', { cacheFor: 60_000 })).toEqual(up); // the deprecated name, the same
     expect((await health.isHealthy('locks')).locks.status).toBe('down');
-    expect((await health.isHealthy('other', { cacheFor: 60_000 })).other.status).toBe('down');
+    expect((await health.isHealthy('other', { cacheForMs: 60_000 })).other.status).toBe('down');
   });
 
   test('down, never thrown, when the store fails or does not answer in time', async () => {
@@ -47,7 +48,7 @@ describe('S3LockHealthIndicator on the in-memory store', () => {
     const read = store.read.bind(store);
     let answer: () => void = () => undefined;
     store.read = (objectKey) => new Promise((resolve) => (answer = () => resolve(read(objectKey))));
-    const slow = await health.isHealthy('locks', { timeout: 20 });
+    const slow = await health.isHealthy('locks', { timeoutMs: 20 });
     expect(slow.locks).toMatchObject({ status: 'down', error: 'Error', message: 'The lock store did not answer within 20 ms.' });
     answer(); // the read in flight ends, so the application can close
   });

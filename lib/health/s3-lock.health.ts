@@ -2,19 +2,22 @@ import { Injectable } from '@nestjs/common';
 import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { S3LockService } from '../s3-lock.service.js';
 
-/** Options of {@link S3LockHealthIndicator.isHealthy}. */
+/**
+ * Options of {@link S3LockHealthIndicator.isHealthy}. Durations in milliseconds, named so (`…Ms`),
+ * as the library's other millisecond options; the names without the suffix still work.
+ */
 export interface S3LockHealthCheckOptions {
   /**
    * Milliseconds after which the check counts as `down` (the store did not answer in time).
    * @default 5000
    */
-  timeout?: number;
+  timeoutMs?: number;
   /**
    * Milliseconds during which an `up` result is reused instead of checking the store again
    * (a `down` result never is: the next call checks again). `0` checks every time (one GET).
    * @default 0
    */
-  cacheFor?: number;
+  cacheForMs?: number;
   /**
    * Milliseconds after which a probe runs the full store check again (the one of startup,
    * `S3LockService.verifyStore()`: seven requests, four of them PUTs, on a probe object of its
@@ -22,6 +25,12 @@ export interface S3LockHealthCheckOptions {
    * (the startup check included); until one passes, every probe runs it.
    * @default 3600000 (one hour)
    */
+  fullCheckEveryMs?: number;
+  /** @deprecated the same as `timeoutMs`, which wins when both are given. */
+  timeout?: number;
+  /** @deprecated the same as `cacheForMs`, which wins when both are given. */
+  cacheFor?: number;
+  /** @deprecated the same as `fullCheckEveryMs`, which wins when both are given. */
   fullCheckEvery?: number;
 }
 
@@ -33,7 +42,7 @@ const DEFAULT_FULL_CHECK_EVERY_MS = 3_600_000;
  * credentials may read under the prefix, `down` with the reason otherwise.
  *
  * A probe costs one GET (of a probe key that does not exist: a 404 is healthy). Once every
- * `fullCheckEvery` (one hour by default, counted from the startup check), and on every probe
+ * `fullCheckEveryMs` (one hour by default, counted from the startup check), and on every probe
  * until one has passed, it runs the full check instead (`S3LockService.verifyStore()`: the
  * credentials may write, the store still enforces conditional writes). Probes never overlap:
  * a call made while one is still running (one that timed out included) waits for that one.
@@ -85,11 +94,15 @@ export class S3LockHealthIndicator {
     key: Key = 's3-lock' as Key,
     options: S3LockHealthCheckOptions = {},
   ): Promise<HealthIndicatorResult<Key>> {
-    const cacheFor = options.cacheFor ?? 0;
+    const cacheFor = options.cacheForMs ?? options.cacheFor ?? 0;
     if (this.cached && this.cached.key === key && Date.now() - this.cached.at < cacheFor) {
       return this.cached.result as HealthIndicatorResult<Key>;
     }
-    const result = await this.check(key, options.timeout ?? DEFAULT_TIMEOUT_MS, options.fullCheckEvery ?? DEFAULT_FULL_CHECK_EVERY_MS);
+    const result = await this.check(
+      key,
+      options.timeoutMs ?? options.timeout ?? DEFAULT_TIMEOUT_MS,
+      options.fullCheckEveryMs ?? options.fullCheckEvery ?? DEFAULT_FULL_CHECK_EVERY_MS,
+    );
     this.cached = result[key].status === 'up' ? { key, at: Date.now(), result } : undefined;
     return result;
   }

@@ -179,19 +179,19 @@ describe('S3LockHealthIndicator: what a probe costs', () => {
     }
   });
 
-  test('the full check runs again once fullCheckEvery has passed, then probes are one GET again', async () => {
+  test('the full check runs again once fullCheckEveryMs has passed, then probes are one GET again', async () => {
     const c = await countedApp('health-full');
     try {
-      await c.indicator.isHealthy('locks', { fullCheckEvery: 400 });
+      await c.indicator.isHealthy('locks', { fullCheckEveryMs: 400 });
       expect(c.requests()).toEqual([PROBE]);
-      // fullCheckEvery has passed since the last full check, by the clock the indicator reads.
+      // fullCheckEveryMs has passed since the last full check, by the clock the indicator reads.
       await waitFor(() => (c.locks.msSinceStoreVerified() ?? 0) > 400, 10_000, 20);
-      expect((await c.indicator.isHealthy('locks', { fullCheckEvery: 400 })).locks.status).toBe('up');
+      expect((await c.indicator.isHealthy('locks', { fullCheckEveryMs: 400 })).locks.status).toBe('up');
       const full = c.requests();
       expect(full.filter((r) => r.startsWith('PUT'))).toHaveLength(4);
       expect(full).toHaveLength(7);
       expect(full.at(-1)).toMatch(/^DELETE \.s3-lock-store-check\/[0-9a-f]{16} 204$/);
-      await c.indicator.isHealthy('locks', { fullCheckEvery: 400 });
+      await c.indicator.isHealthy('locks', { fullCheckEveryMs: 400 });
       expect(c.requests()).toEqual([PROBE]);
     } finally {
       await c.close();
@@ -217,7 +217,7 @@ describe('S3LockHealthIndicator: what a probe costs', () => {
     const c = await countedApp('health-overlap');
     try {
       c.proxy.add({ match: { operation: 'GetObject' }, action: { kind: 'delay', ms: 800 } });
-      expect(await c.indicator.isHealthy('locks', { timeout: 100 })).toEqual({
+      expect(await c.indicator.isHealthy('locks', { timeoutMs: 100 })).toEqual({
         locks: { status: 'down', bucket: testBucket(), prefix: expect.stringMatching(/^test\/health-overlap-/), error: 'Error', message: 'The lock store did not answer within 100 ms.' },
       });
       // Two more calls while the first probe is still on its way: they wait for it.
@@ -233,15 +233,15 @@ describe('S3LockHealthIndicator: what a probe costs', () => {
     }
   });
 
-  test('cacheFor reuses an up result without a request; a down result is never reused', async () => {
+  test('cacheForMs reuses an up result without a request; a down result is never reused', async () => {
     const c = await countedApp('health-cache');
     try {
       c.proxy.add({ match: { operation: 'GetObject' }, action: { kind: 'error', status: 503, code: 'SlowDown' } });
-      expect((await c.indicator.isHealthy('locks', { cacheFor: 60_000 })).locks).toMatchObject({ status: 'down', error: 'S3LockStoreError' });
+      expect((await c.indicator.isHealthy('locks', { cacheForMs: 60_000 })).locks).toMatchObject({ status: 'down', error: 'S3LockStoreError' });
       expect(c.requests()).toEqual(['GET .s3-lock-store-check/health-probe null']);
-      const fresh = await c.indicator.isHealthy('locks', { cacheFor: 60_000 });
+      const fresh = await c.indicator.isHealthy('locks', { cacheForMs: 60_000 });
       expect(fresh.locks.status).toBe('up');
-      expect(await c.indicator.isHealthy('locks', { cacheFor: 60_000 })).toBe(fresh);
+      expect(await c.indicator.isHealthy('locks', { cacheForMs: 60_000 })).toBe(fresh);
       expect(c.requests()).toEqual([PROBE]);
     } finally {
       await c.close();
