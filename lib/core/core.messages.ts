@@ -1,4 +1,4 @@
-import { describeValue, errorText } from '../protocol/protocol.messages.js';
+import { describeValue, errorSentence, errorText } from '../protocol/protocol.messages.js';
 
 /**
  * The message texts of the Nest-free client (`nestjs-s3-lock/core`) beyond the protocol: its
@@ -25,7 +25,7 @@ export const coreMessages = {
   // A locked run: a method (or a leader's term) working while its lock is held.
 
   releaseFailed: (method: string, key: string, error: unknown) =>
-    `Releasing lock "${key}" after ${method} failed: ${errorText(error)}. ` +
+    `Releasing lock "${key}" after ${method} failed: ${errorSentence(error)} ` +
     'It will expire on its own after its `expire` seconds.',
 
   extendFailed: (key: string, error: unknown) =>

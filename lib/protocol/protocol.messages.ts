@@ -175,6 +175,12 @@ export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** `errorText(error)` as a sentence: ending with one full stop. */
+export function errorSentence(error: unknown): string {
+  const text = errorText(error);
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
 /** A value a user passed, for a message: strings quoted and cut at 80 characters, objects by their type. */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);

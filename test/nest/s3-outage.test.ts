@@ -68,7 +68,10 @@ describe('S3 unreachable in the middle of a run', () => {
     expect(jobs.runs.filter((t) => t > cutAt + 200 && t < restoredAt)).toEqual([]);
     // The library said why the ticks did not run, once: a warning when it started, a line when it
     // ended; no error (the scheduler's stack trace per tick) at all.
-    const said = [...logger.s3Lock('warn'), ...logger.s3Lock('log')].filter((m) => m.includes('"outage-job"'));
+    // (A run in flight when S3 went away may also say that its release failed.)
+    const said = [...logger.s3Lock('warn'), ...logger.s3Lock('log')].filter(
+      (m) => m.includes('"outage-job"') && !/^Releasing lock "outage-job" after TickJobs\.tick failed: .* It will expire on its own/.test(m),
+    );
     expect(said).toHaveLength(2);
     expect(said[0]).toMatch(/^S3 cannot be used for lock "outage-job": .*(unreachable|ECONNREFUSED|ECONNRESET).* TickJobs\.tick is skipped/);
     expect(said[1]).toMatch(/^S3 answers again for lock "outage-job": \d+ scheduled runs were skipped/);
