@@ -11,7 +11,7 @@ import { waitFor } from '../support/wait.js';
 // (CLI 12: Nest 12, ES modules, vitest, @nestjs/observe's instrument in main.ts), the CLI 11 one
 // (Nest 11, CommonJS, jest), and a CommonJS app on Nest 12. Each, with the package installed from
 // the packed tarball, is built with its own `nest build`, runs its own unit tests (on
-// nestjs-s3-lock/testing), and runs as two replicas (`start:prod`) whose every-second @Cron job
+// nestjs-s3-lock/testing), and runs as three replicas (`start:prod`) whose every-second @Cron job
 // under @WithS3Lock runs each tick once. On Node 20, 22 and 24 (scripts/test-templates.sh
 // installs 22 and 24 from the npm registry and names them in NODE_22 and NODE_24).
 // `npm run test:templates`; not part of `npm test` (it installs three apps' dependencies).
@@ -99,7 +99,7 @@ describe.each(TEMPLATES)('$what', ({ name, nodes, unitTestsOn, testsSay }) => {
     expectSuccess('nest build', await run('npm', ['run', 'build'], app, onNode(24)));
   }, 8 * MINUTES);
 
-  test.each(nodes)('on Node %i: its unit tests pass, and two replicas run each every-second tick once', async (major) => {
+  test.each(nodes)('on Node %i: its unit tests pass, and three replicas run each every-second tick once', async (major) => {
     if (!unitTestsOn || unitTestsOn.includes(major)) {
       const tests = expectSuccess(`npm test on Node ${major}`, await run('npm', ['test'], app, onNode(major)));
       expect(withoutColours(tests.stdout + tests.stderr)).toMatch(testsSay);
@@ -114,7 +114,7 @@ describe.each(TEMPLATES)('$what', ({ name, nodes, unitTestsOn, testsSay }) => {
       // The template's @nestjs/observe agent posts telemetry to its cloud: here, to a closed port.
       OBSERVE_ENDPOINT: 'http://127.0.0.1:9',
     };
-    const replicas = await Promise.all(['a', 'b'].map((n) => startReplica(app, major, { ...env, APP_NAME: n })));
+    const replicas = await Promise.all(['a', 'b', 'c'].map((n) => startReplica(app, major, { ...env, APP_NAME: n })));
     const bothUp = Date.now();
     try {
       // Ticks that began after both replicas were up: each must run once, on one of them.
