@@ -91,6 +91,8 @@ export class InvariantChecker implements LandingObserver {
    * that began with a token placed by hand gets there).
    */
   private readonly tokens = new Map<string, { seq: number; token: number; epoch: number; aboveClock: boolean }[]>();
+  /** Per lineage (`objectKey@epoch`): the highest token told to a caller, and the landing number of its write. */
+  private readonly highestTokens = new Map<string, { seq: number; token: number }>();
   /** For the seed tool's writes: the version each of its writes was decided on. */
   private readonly seedReads = new Map<number, { etag: string | null; judgedExpired: boolean }>();
   s3!: SimS3;
@@ -108,7 +110,9 @@ export class InvariantChecker implements LandingObserver {
   onLanding(before: Version | undefined, after: Version, request: Request): void {
     const now = this.now();
     const key = after.objectKey;
-    const live = before !== undefined && before.owner !== null && now < before.landedAt + before.expire * 1000;
+    // Live by the store's own rule (docs/PROTOCOL.md): until the second after LastModified's
+    // second plus expire, by the store's true clock.
+    const live = before !== undefined && before.owner !== null && now < (before.lmSec + before.expire + 1) * 1000;
     if (after.kind === 'nest' && live && after.owner !== null && before.owner !== after.owner) {
       this.violate('write over a live lock', after.writer, `${after.owner} (${request.op}) over ${before.owner}'s lock written ${now - before.landedAt} ms ago with expire ${before.expire}`);
     }
@@ -355,6 +359,15 @@ export class InvariantChecker implements LandingObserver {
   }
 
   private checkTokenOrder(actor: number, objectKey: string, version: Version, token: number): void {
+    // Against every token of the lineage: the highest so far, for a write that landed after all
+    // of them (the window below also checks those told out of landing order).
+    const lineage = `${objectKey}@${version.epoch}`;
+    const highest = this.highestTokens.get(lineage);
+    if (highest && version.seq > highest.seq && token <= highest.token && !this.s3.handTokenEpochs.has(lineage)) {
+      this.violate('token not increasing', actor, `"${objectKey}": token ${token} (write #${version.seq}) not above ${highest.token} (write #${highest.seq}), the lineage's highest`);
+      return;
+    }
+    if (!highest || version.seq > highest.seq) this.highestTokens.set(lineage, { seq: version.seq, token: Math.max(token, highest?.token ?? token) });
     const log = this.tokens.get(objectKey) ?? [];
     this.tokens.set(objectKey, log);
     for (const entry of log) {
