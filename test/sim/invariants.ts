@@ -167,15 +167,18 @@ export class InvariantChecker implements LandingObserver {
       this.violate('unsafe token', actor, `token ${lock.token} of "${lock.key}" is not a safe integer (above 2^53)`);
       return;
     }
+    const holders = this.beliefs.get(objectKey) ?? new Map<number, Belief>();
+    this.beliefs.set(objectKey, holders);
+    const belief = { actor, owner: lock.owner!, deadline: lostSignalAt(startedAt, lock.expire), etags: new Set([lock.etag]), voided: false };
     if (!version || version.writer !== actor || version.owner !== lock.owner || version.token !== lock.token || version.landedAt < startedAt) {
       this.violate('told acquired, store disagrees', actor, `token ${lock.token}, etag ${lock.etag.slice(1, 7)}: ${version ? `the store's version is by actor ${version.writer}, owner ${version.owner}, token ${version.token}` : 'no such version landed'}`);
+      // Still a holder, as far as its caller knows: it counts among the holders of the key.
+      holders.set(actor, belief);
+      this.checkOneHolder(objectKey);
       return;
     }
     this.checkTokenOrder(actor, objectKey, version, lock.token);
     this.checkLead(actor, version, startedAt);
-    const holders = this.beliefs.get(objectKey) ?? new Map<number, Belief>();
-    this.beliefs.set(objectKey, holders);
-    const belief = { actor, owner: lock.owner!, deadline: lostSignalAt(startedAt, lock.expire), etags: new Set([lock.etag]), voided: false };
     holders.set(actor, belief);
     this.checkReplacedBeforeTold(belief, version);
     this.checkOneHolder(objectKey);
