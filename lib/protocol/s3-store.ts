@@ -56,7 +56,7 @@ export class S3Store implements LockStore {
     private readonly settings: S3StoreSettings,
     private readonly timers: LockTimers = realTimers,
   ) {
-    this.clock = new ServerClock(() => timers.now());
+    this.clock = new ServerClock(() => timers.now(), () => timers.steadyNow?.() ?? timers.now());
   }
 
   /**
@@ -265,11 +265,12 @@ export class S3Store implements LockStore {
   > {
     let dateHeader: string | undefined;
     let receivedAt = 0;
-    const sentAt = this.timers.now();
+    const steadyNow = (): number => this.timers.steadyNow?.() ?? this.timers.now();
+    const sentAt = steadyNow();
     const capture = (next: (a: unknown) => Promise<{ response: unknown }>) => async (args: unknown) => {
       const result = await next(args);
       dateHeader = (result.response as { headers?: Record<string, string> }).headers?.date;
-      receivedAt = this.timers.now();
+      receivedAt = steadyNow();
       return result;
     };
     (command.middlewareStack.add as (mw: unknown, opts: object) => void)(capture, {

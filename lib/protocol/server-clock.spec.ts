@@ -46,4 +46,18 @@ describe('the store clock estimate', () => {
     clock.observe(new Date(Math.floor(local / 1000) * 1000).toUTCString(), local + 900, local + 901);
     expect(clock.latest().getTime()).toBeGreaterThanOrEqual(first);
   });
+
+  test('a step of the wall clock does not move the estimate: it is kept against the steady clock', () => {
+    let wall = Date.parse('2030-01-01T10:00:00.000Z');
+    let steady = wall;
+    const clock = new ServerClock(() => wall, () => steady);
+    // The store agrees with this worker; one answer, 2 ms round trip, stamped at 10:00:00.
+    clock.observe(new Date(wall).toUTCString(), steady - 1, steady + 1);
+    const before = { earliest: clock.earliest().getTime(), latest: clock.latest().getTime() };
+    wall += 30_000; // NTP steps the wall clock 30 s ahead; no time passes
+    expect(clock.workerNow()).toBe(wall); // what schedulers fire by: the stepped clock
+    expect({ earliest: clock.earliest().getTime(), latest: clock.latest().getTime() }).toEqual(before);
+    steady += 500; // half a second passes
+    expect(clock.earliest().getTime()).toBe(before.earliest + 500);
+  });
 });

@@ -13,7 +13,12 @@
  * some local time between sending the request and receiving the answer, when its own time was
  * within the header's second.
  * The bounds of successive answers are intersected, so the estimate tightens and stays steady;
- * if they stop overlapping (a local clock step), it starts over from the newest answer.
+ * if they stop overlapping, it starts over from the newest answer.
+ *
+ * The offset is kept against a steady clock (one that is never stepped), not this worker's wall
+ * clock: when NTP or a person steps the wall clock, the estimate of the store's time does not
+ * jump with it (a replica whose clock stepped 30 s ahead would otherwise take the store to be
+ * 30 s ahead too until its next answer, and run a tick that early).
  */
 export class ServerClock {
   private lowerMs = 0;
@@ -22,12 +27,20 @@ export class ServerClock {
   /** The latest `latest()` returned: it never goes backwards. */
   private latestMs = Number.NEGATIVE_INFINITY;
 
-  /** @param localNow this worker's wall clock, in milliseconds since the epoch. */
-  constructor(private readonly localNow: () => number = Date.now) {}
+  /**
+   * @param localNow this worker's wall clock, in milliseconds since the epoch (what its
+   *   schedulers fire by: `workerNow()`)
+   * @param steadyNow a clock that is never stepped, on the same scale (see `LockTimers.steadyNow`);
+   *   the estimate is kept against it. Default: `localNow`.
+   */
+  constructor(
+    private readonly localNow: () => number = Date.now,
+    private readonly steadyNow: () => number = localNow,
+  ) {}
 
   /**
-   * Records a `Date` header of an answer to a request sent at local time `sentAtMs` and
-   * received at `receivedAtMs`; returns the parsed time.
+   * Records a `Date` header of an answer to a request sent at `sentAtMs` and received at
+   * `receivedAtMs`, both by the steady clock; returns the parsed time.
    */
   observe(dateHeader: string | undefined, sentAtMs: number, receivedAtMs: number): Date | undefined {
     if (!dateHeader) return undefined;
@@ -48,7 +61,7 @@ export class ServerClock {
 
   /** The estimated current time of the store (this worker's clock until a header was seen). */
   now(): Date {
-    return new Date(this.localNow() + (this.lowerMs + this.upperMs) / 2);
+    return new Date(this.steadyNow() + (this.lowerMs + this.upperMs) / 2);
   }
 
   /** This worker's clock, which the estimate is relative to. */
@@ -58,7 +71,7 @@ export class ServerClock {
 
   /** A time the store's clock has certainly reached (this worker's clock until a header was seen). */
   earliest(): Date {
-    return new Date(this.localNow() + this.lowerMs);
+    return new Date(this.steadyNow() + this.lowerMs);
   }
 
   /**
@@ -67,7 +80,7 @@ export class ServerClock {
    * `lock_time`, written from it, never goes backwards from one write to the next.
    */
   latest(): Date {
-    this.latestMs = Math.max(this.latestMs, this.localNow() + this.upperMs);
+    this.latestMs = Math.max(this.latestMs, this.steadyNow() + this.upperMs);
     return new Date(this.latestMs);
   }
 }

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 
 /**
@@ -8,6 +9,13 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 export interface LockTimers {
   /** This worker's wall clock, in milliseconds since the epoch (like `Date.now()`). */
   now(): number;
+  /**
+   * A clock that is never stepped (NTP steps, a person setting the time), on the scale of
+   * `now()` at process start: `performance.timeOrigin + performance.now()`. The estimate of the
+   * store's clock is kept against it, so a step of the wall clock does not move the estimate.
+   * Absent: `now()`.
+   */
+  steadyNow?(): number;
   /** Resolves after `ms` milliseconds; rejects with the signal's reason if it is aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** A number in [0, 1), like `Math.random()`. */
@@ -17,6 +25,7 @@ export interface LockTimers {
 /** The real clock, timers and `Math.random`: what the library uses outside simulations. */
 export const realTimers: LockTimers = {
   now: () => Date.now(),
+  steadyNow: () => performance.timeOrigin + performance.now(),
   sleep: (ms, signal) => sleepFor(ms, undefined, signal ? { signal } : undefined),
   random: () => Math.random(),
 };
