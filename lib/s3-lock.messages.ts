@@ -20,10 +20,12 @@ export const messages = {
   badKeyOption: (value: unknown) =>
     `@WithS3Lock needs a key: a non-empty string or a function (args, instance) => string, got ${describeValue(value)}.`,
 
-  badDecoratorArgument: (value: unknown, position: 'options' | 'wait' = 'options') =>
+  badDecoratorArgument: (value: unknown, position: 'options' | 'wait' | 'extra' = 'options') =>
     position === 'wait'
       ? `@WithS3Lock(key, options) takes no third argument, got ${describeValue(value)}: write @WithS3Lock(key, expire, wait) with numbers, or put wait in the options.`
-      : `@WithS3Lock(key, ...) takes an options object ({ expire, wait, ... }) or the short form (key, expire, wait) with numbers, got ${describeValue(value)}.`,
+      : position === 'extra'
+        ? `@WithS3Lock takes at most three arguments (key, expire, wait), got a fourth: ${describeValue(value)}.`
+        : `@WithS3Lock(key, ...) takes an options object ({ expire, wait, ... }) or the short form (key, expire, wait) with numbers, got ${describeValue(value)}.`,
 
   noBucketInEnvironment: (variable: string) =>
     `S3LockModule.forRoot() was given no bucket, so it reads the environment variable ${variable}, which is not set. ` +
@@ -40,8 +42,8 @@ export const messages = {
 
   moduleMissing: () =>
     'A class with a @WithS3Lock method is in a module where S3LockModule is not available, so its ' +
-    "calls could not take a lock. Import S3LockModule.forRoot('my-bucket') (or forRootAsync) with " +
-    '{ isGlobal: true } in the root module, or import the module that registers it into this one.',
+    "calls could not take a lock. Import S3LockModule.forRoot({ bucket: 'my-bucket', isGlobal: true }) " +
+    '(or forRootAsync with isGlobal: true) in the root module, or import S3LockModule into this one.',
 
   acquired: (method: string, key: string, token: number | undefined) =>
     `Acquired lock "${key}" (token ${token}) for ${method}.`,
@@ -88,7 +90,7 @@ export const messages = {
     `while it could not be used (${Math.round(sinceMs / 1000)} s).`,
 
   shuttingDown: (method: string, key: string) =>
-    `Skipped ${method}: the application is shutting down, so lock "${key}" was not taken.`,
+    `Skipped ${method}: the application is shutting down, so it did not run (lock "${key}" is not held by it).`,
 
   lost: (method: string, key: string, error: unknown) =>
     `Lost lock "${key}" while ${method} was running: ${errorText(error)} ` +

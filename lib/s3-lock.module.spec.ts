@@ -119,6 +119,7 @@ describe('@WithS3Lock(key, expire, wait): the short form', () => {
     expect(() => loose('k', null)).toThrow(InvalidLockArgumentError);
     expect(() => loose('k', 1.5)).toThrow(InvalidLockArgumentError); // expire is checked as in the options
     expect(() => loose('k', 30, -1)).toThrow(InvalidLockArgumentError); // and so is wait
+    expect(() => loose('k', 60, 1, 2)).toThrow(/at most three arguments/);
   });
 });
 

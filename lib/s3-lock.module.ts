@@ -10,6 +10,7 @@ import { S3LockRunner } from './runner/s3-lock.runner.js';
 import { InvalidLockArgumentError } from './errors/invalid-lock-argument.error.js';
 import { S3_LOCK_BUCKET_ENV, S3_LOCK_PREFIX_ENV } from './s3-lock.constants.js';
 import { messages } from './s3-lock.messages.js';
+import { printedAsOneLine } from './startup-error.js';
 import { S3LockService } from './s3-lock.service.js';
 
 // The runner is exported for the classes with @WithS3Lock methods (Nest injects it into them);
@@ -52,13 +53,16 @@ const storeCheckedAtStartup = {
 export class S3LockModule extends ConfigurableModuleClass {
   /**
    * Configures the module with a bucket name, or with options (`isGlobal` among them). With no
-   * argument, the bucket is the environment variable `S3_LOCK_BUCKET` (and the prefix
-   * `S3_LOCK_PREFIX`, if set), read when the application starts (after `ConfigModule` has
-   * loaded a `.env` file); the application fails to start, saying so, when it is unset.
+   * argument, or options without `bucket`, the bucket is the environment variable
+   * `S3_LOCK_BUCKET` (and the prefix, unless given, `S3_LOCK_PREFIX` if set), read when the
+   * application starts (after `ConfigModule` has loaded a `.env` file); the application fails
+   * to start, saying so, when it is unset.
    */
-  static override forRoot(options?: string | typeof OPTIONS_TYPE): DynamicModule {
-    if (options === undefined) return super.forRootAsync({ useFactory: optionsFromEnvironment });
-    return super.forRoot(typeof options === 'string' ? { bucket: options } : options);
+  static override forRoot(options?: string | S3LockModuleRootOptions): DynamicModule {
+    if (typeof options === 'string') return super.forRoot({ bucket: options });
+    if (options?.bucket !== undefined) return super.forRoot(options as typeof OPTIONS_TYPE);
+    const { isGlobal, ...rest } = options ?? {};
+    return super.forRootAsync({ isGlobal, useFactory: () => ({ ...optionsFromEnvironment(), ...stripUndefined(rest) }) });
   }
 
   /**
@@ -71,13 +75,21 @@ export class S3LockModule extends ConfigurableModuleClass {
   }
 }
 
+/** The options of `forRoot`: those of the module, `bucket` optional (see `forRoot`). */
+export type S3LockModuleRootOptions = Omit<typeof OPTIONS_TYPE, 'bucket'> & { bucket?: string };
+
+/** `options` without the keys whose value is `undefined` (so they do not hide the environment's). */
+function stripUndefined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
 /**
  * The bucket named by `S3_LOCK_BUCKET` (throws, saying what to do, when it is unset or blank)
  * and the prefix by `S3_LOCK_PREFIX` if set, as the CLI reads them.
  */
-function optionsFromEnvironment(): typeof OPTIONS_TYPE {
+function optionsFromEnvironment(): { bucket: string; prefix?: string } {
   const bucket = process.env[S3_LOCK_BUCKET_ENV]?.trim();
-  if (!bucket) throw new InvalidLockArgumentError('bucket', messages.noBucketInEnvironment(S3_LOCK_BUCKET_ENV));
+  if (!bucket) throw printedAsOneLine(new InvalidLockArgumentError('bucket', messages.noBucketInEnvironment(S3_LOCK_BUCKET_ENV)));
   const prefix = process.env[S3_LOCK_PREFIX_ENV];
   return prefix ? { bucket, prefix } : { bucket };
 }

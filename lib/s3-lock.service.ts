@@ -8,7 +8,6 @@ import {
   Optional,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { debuglog, inspect } from 'node:util';
 import { S3LockClient } from './core/s3-lock.client.js';
 import type { Lock } from './interfaces/lock.interface.js';
 import { protocolMessages } from './protocol/protocol.messages.js';
@@ -19,6 +18,7 @@ import type {
 } from './interfaces/scheduled-run.interface.js';
 import type { ScheduledRunner } from './runner/scheduled-runner.js';
 import { S3_LOCK_OPTIONS } from './s3-lock.module-definition.js';
+import { printedAsOneLine } from './startup-error.js';
 
 /**
  * Distributed locks on S3: one object per key, taken and released with conditional writes.
@@ -75,8 +75,7 @@ export class S3LockService extends S3LockClient implements OnModuleInit, BeforeA
   checkStoreAtStartup(): Promise<void> {
     this.startupCheck ??= this.options.storeCheck
       ? this.verifyStore().catch((error: unknown) => {
-          if (!debuglog('s3lock').enabled) printedAsOneLine(error);
-          throw error;
+          throw printedAsOneLine(error);
         })
       : Promise.resolve();
     return this.startupCheck;
@@ -137,15 +136,4 @@ export class S3LockService extends S3LockClient implements OnModuleInit, BeforeA
       return undefined; // a module of the user's that provides the service without the runner
     }
   }
-}
-
-/**
- * Makes `error` print as `Name: message` wherever it is inspected (Nest's logger inspects the
- * errors it logs): a person on call reads what failed and what to do, not 40 lines of stack and
- * SDK metadata. The error itself is unchanged for code that catches it.
- */
-function printedAsOneLine(error: unknown): void {
-  if (!(error instanceof Error)) return;
-  const line = `${error.name}: ${error.message}`;
-  Object.defineProperty(error, inspect.custom, { value: () => line, configurable: true });
 }

@@ -79,7 +79,9 @@ export function WithS3Lock(
   keyOrOptions: S3LockKey | WithS3LockOptions,
   optionsOrExpire?: WithS3LockRunOptions | number,
   wait?: number,
+  ...more: unknown[]
 ): MethodDecorator {
+  if (more.length > 0) throw new InvalidLockArgumentError('options', messages.badDecoratorArgument(more[0], 'extra'));
   const lockOptions = checkDecoratorOptions(
     typeof keyOrOptions === 'object' && keyOrOptions !== null
       ? keyOrOptions

@@ -94,6 +94,11 @@ describe('S3LockModule configuration', () => {
       const prefix = uniquePrefix('nest-env-prefix');
       process.env.S3_LOCK_PREFIX = prefix;
       await expectJobLocksOnS3(await start({ imports: [S3LockModule.forRoot()], providers: [Job] }), prefix);
+      // Options without a bucket read it too (isGlobal among them); a prefix given wins.
+      const own = uniquePrefix('nest-env-global');
+      @Module({ providers: [Job], exports: [Job] })
+      class JobsModule {}
+      await expectJobLocksOnS3(await start({ imports: [S3LockModule.forRoot({ isGlobal: true, prefix: own }), JobsModule] }), own);
       delete process.env.S3_LOCK_PREFIX;
 
       delete process.env.S3_LOCK_BUCKET;

@@ -33,6 +33,15 @@ describe('a store that cannot be used at startup', () => {
     expect(output).not.toMatch(/^\s+at /m);
   }, 60_000);
 
+  test('S3_LOCK_BUCKET unset, with forRoot() and no bucket: one line saying so, exit code 1', async () => {
+    const { code, output } = await runApp({ S3_LOCK_BUCKET: '' });
+    expect(code).toBe(1);
+    expect(linesOf(output)).toEqual([
+      expect.stringMatching(/ERROR \[ExceptionHandler\] InvalidLockArgumentError: S3LockModule\.forRoot\(\) was given no bucket, so it reads the environment variable S3_LOCK_BUCKET, which is not set\./),
+    ]);
+    expect(output).not.toMatch(/^\s+at /m);
+  }, 60_000);
+
   test('with NODE_DEBUG=s3lock, the same failure prints its stack and cause too', async () => {
     const { code, output } = await runApp({ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9', NODE_DEBUG: 's3lock' });
     expect(code).toBe(1);
