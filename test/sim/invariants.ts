@@ -314,8 +314,8 @@ export class InvariantChecker implements LandingObserver {
    * A caller got `S3LockStoreError`; `faultsMet` counts the faults its requests met. Promised
    * (docs/PROTOCOL.md) only for an outcome still unknown after the bounded re-reads: so never
    * while the store shows the caller's own write, which a re-read would have found (`ownWrite`:
-   * the version that landed during the call and now holds the key, if it is this caller's),
-   * unless that re-read itself failed (`GetObject`): then the outcome is unknown to the caller.
+   * the version that landed during the call and now holds the key, if it is this caller's and it
+   * read nothing back after sending it), unless that re-read itself failed (`GetObject`).
    */
   storeError(actor: number, operation: string, error: Error, faultsMet: number, ownWrite?: Version): void {
     if (faultsMet === 0) this.violate('store error on a healthy store', actor, `${operation}: ${error.message}`);

@@ -156,6 +156,10 @@ export class SimNetwork {
   readonly faultsOf = new Map<number, number>();
   /** The last write each actor sent (a refused call checks what its last write was conditional on). */
   readonly lastWrite = new Map<number, Extract<Request, { body: string }>>();
+  /** When the store applied the last read whose answer each actor received (virtual ms). */
+  readonly lastReadSeen = new Map<number, number>();
+  /** When each actor sent its last write (virtual ms). */
+  readonly lastWriteSentAt = new Map<number, number>();
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -170,7 +174,10 @@ export class SimNetwork {
    * `timeoutMs` (when the request may still land later).
    */
   send(actor: number, kind: WriterKind, request: Request, timeoutMs: number): Promise<Answer> {
-    if (request.op !== 'read') this.lastWrite.set(actor, request);
+    if (request.op !== 'read') {
+      this.lastWrite.set(actor, request);
+      this.lastWriteSentAt.set(actor, this.scheduler.now);
+    }
     const fault = this.random.chance(this.settings.faultRate) ? this.drawFault(request) : null;
     if (fault) {
       this.faults.set(fault, (this.faults.get(fault) ?? 0) + 1);
@@ -200,7 +207,11 @@ export class SimNetwork {
               : fault === '409 ConditionalRequestConflict'
                 ? { kind: 'error', status: 409, code: 'ConditionalRequestConflict', dateHeader }
                 : { kind: 'ok', result: result!, dateHeader };
-        this.scheduler.after(back, actor, () => answer(reply));
+        const appliedAt = this.scheduler.now;
+        this.scheduler.after(back, actor, () => {
+          if (!settled && request.op === 'read' && reply.kind === 'ok') this.lastReadSeen.set(actor, appliedAt);
+          answer(reply);
+        });
       });
     });
   }

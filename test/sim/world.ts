@@ -398,11 +398,15 @@ export class World {
 
   /**
    * The version holding `objectKey` now if `actor` wrote it since `since` with `owner` (`null`:
-   * a release): the caller's own write, landed during its call.
+   * a release), while the caller read nothing back after sending its last write: the caller's own
+   * write, which a re-read would have found. (A write still in flight at its last re-read is an
+   * unknown outcome: that re-read showed the state before it.)
    */
   private ownWriteSince(actor: number, objectKey: string, since: number, owner: string | null): Version | undefined {
     const current = this.s3.current.get(objectKey);
-    return current && current.writer === actor && current.owner === owner && current.landedAt >= since ? current : undefined;
+    const mine = current && current.writer === actor && current.owner === owner && current.landedAt >= since;
+    const rereadAfterWrite = (this.network.lastReadSeen.get(actor) ?? -1) > (this.network.lastWriteSentAt.get(actor) ?? Infinity);
+    return mine && !rereadAfterWrite ? current : undefined;
   }
 
   private faultsMet(actor: number): number {
