@@ -89,6 +89,11 @@ export const messages = {
     `S3 answers again for lock "${key}": ${skipped} scheduled ${skipped === 1 ? 'run was' : 'runs were'} skipped ` +
     `while it could not be used (${Math.round(sinceMs / 1000)} s).`,
 
+  missedTicks: (method: string, key: string, missed: { count: number; atLeast: boolean; first: Date; last: Date }, tick: Date) =>
+    `${method}: ${missed.atLeast ? 'more than ' : ''}${missed.count} ${missed.count === 1 && !missed.atLeast ? 'tick' : 'ticks'} of lock "${key}" ran on no replica ` +
+    `(${missed.count === 1 ? missed.first.toISOString() : `${missed.first.toISOString()} to ${missed.last.toISOString()}`}): ` +
+    `none was up or fired for ${missed.count === 1 ? 'it' : 'them'}, or each found the lock held. Running the tick of ${tick.toISOString()} now.`,
+
   shuttingDown: (method: string, key: string) =>
     `Skipped ${method}: the application is shutting down, so it did not run (lock "${key}" is not held by it).`,
 

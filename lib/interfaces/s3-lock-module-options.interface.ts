@@ -115,6 +115,12 @@ export interface S3LockRunEvent {
   readonly durationMs?: number;
   /** Why the lock was lost (`lost`). */
   readonly error?: Error;
+  /**
+   * The ticks of this job that ran on no replica, between its previous run (fleet-wide) and
+   * this one (`missed`): how many (`atLeast`: more than that were not counted), the first and
+   * the last.
+   */
+  readonly missed?: { readonly count: number; readonly atLeast: boolean; readonly first: Date; readonly last: Date };
 }
 
 /**
@@ -130,6 +136,13 @@ export interface S3LockEvents {
   released?(event: S3LockRunEvent): void;
   /** The lock was lost while the method ran: an extension was refused, or it expired. */
   lost?(event: S3LockRunEvent): void;
+  /**
+   * A scheduled call found that ticks of its job, since the job's previous run, ran on no
+   * replica (none was up or fired for them, or each found the lock held); `event.missed` says
+   * which, `event.tick` is the tick now running. Found from the state the call reads anyway: no
+   * extra request. Also logged as one warning.
+   */
+  missed?(event: S3LockRunEvent): void;
 }
 
 /** Options of `S3LockModule.forRoot` / `forRootAsync`: the service's, plus the decorator's. */

@@ -92,6 +92,8 @@ export class LockProtocol {
   private readonly issued = new WeakSet<Lock>();
   /** The tick claims carried by each state this protocol built (issued or read). */
   private readonly claimsOf = new WeakMap<Lock, string | undefined>();
+  /** For a lock taken with a tick: the tick of its schedule that the state it replaced had claimed. */
+  private readonly replacedClaimOf = new WeakMap<Lock, number>();
   /** Where the holding of each state this protocol built began (see {@link Base}). */
   private readonly baseOf = new WeakMap<Lock, Base>();
   private readonly mode: WriteMode;
@@ -142,6 +144,15 @@ export class LockProtocol {
         ? new AcquireAbortedError(key, signal.reason, 'no')
         : error;
     }
+  }
+
+  /**
+   * For a lock this protocol took with a tick: the latest tick of the same schedule that the
+   * state it replaced had claimed (the job's previous run, fleet-wide), if any. The ticks between
+   * that one and this lock's ran on no replica.
+   */
+  replacedClaim(lock: Lock): number | undefined {
+    return this.replacedClaimOf.get(lock);
   }
 
   /** Extends a held lock: rewrites it with a fresh `lock_time` and `expire`, if still ours. */
@@ -201,7 +212,9 @@ export class LockProtocol {
     const token = last.token + 1;
     const base = last.writeId;
     const result = await this.mode.rewrite(objectKey, last.etag, encodeDocument(doc), encodeMetadata({ token, writeId, ticks, base }));
-    if (result.outcome === 'written') return this.remember(key, objectKey, doc, token, result.etag, startedAt, ticks, base, writeId);
+    if (result.outcome === 'written') {
+      return this.claimed(this.remember(key, objectKey, doc, token, result.etag, startedAt, ticks, base, writeId), claims, tick);
+    }
     this.written.delete(objectKey);
     return null;
   }
@@ -258,7 +271,9 @@ export class LockProtocol {
       condition = seen.object ? seen.object.etag : null;
       const base = seen.object?.meta?.writeId;
       const result = await this.mode.take(objectKey, seen, encodeDocument(doc), encodeMetadata({ token, writeId, ticks, base }));
-      if (result.outcome === 'written') return this.remember(key, objectKey, doc, token, result.etag, startedAt, ticks, base, writeId);
+      if (result.outcome === 'written') {
+        return this.claimed(this.remember(key, objectKey, doc, token, result.etag, startedAt, ticks, base, writeId), claims, tick);
+      }
       // A scheduled call that lost the race decides without re-reading: the winner claimed the tick.
       if (tick && result.outcome === 'precondition-failed') throw new TickClaimedError(key, tick, 'lost-race', null);
       attempt++;
@@ -424,6 +439,13 @@ export class LockProtocol {
     this.written.set(objectKey, { etag, token, owner: doc.owner, ticks, writeId });
     const lock = this.known(lockOf(key, doc, token, etag, writtenAt), ticks, base);
     this.issued.add(lock);
+    return lock;
+  }
+
+  /** Records, for `lock` taken with `tick`, the claim of its schedule in the state it replaced. */
+  private claimed(lock: Lock, replaced: ReadonlyMap<string, number>, tick: TickClaim | undefined): Lock {
+    const previous = tick ? replaced.get(tick.schedule) : undefined;
+    if (previous !== undefined) this.replacedClaimOf.set(lock, previous);
     return lock;
   }
 

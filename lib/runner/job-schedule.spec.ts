@@ -114,6 +114,20 @@ describe('intervalSchedule: slots of one grid on the store\'s clock', () => {
   });
 });
 
+test('ticksBetween: the ticks strictly between two, counted up to a bound', async () => {
+  expect(await intervalSchedule('Jobs.poll', 1500).ticksBetween(3000, 7500)).toEqual({ count: 2, atLeast: false, first: 4500, last: 6000 });
+  expect(await intervalSchedule('Jobs.poll', 1500).ticksBetween(3000, 4500)).toBeUndefined();
+  const everyTwo = cronSchedule('Jobs.sync', { cronTime: '*/2 * * * * *' });
+  expect(await everyTwo.ticksBetween(Date.parse('2030-01-01T00:00:00Z'), Date.parse('2030-01-01T00:00:08Z'))).toEqual({
+    count: 3, atLeast: false, first: Date.parse('2030-01-01T00:00:02Z'), last: Date.parse('2030-01-01T00:00:06Z'),
+  });
+  expect(await everyTwo.ticksBetween(Date.parse('2030-01-01T00:00:00Z'), Date.parse('2030-01-01T00:00:02Z'))).toBeUndefined();
+  // A day down at one tick every 2 s: counted up to the bound, said as "more than".
+  const day = await everyTwo.ticksBetween(Date.parse('2030-01-01T00:00:00Z'), Date.parse('2030-01-02T00:00:00Z'));
+  expect(day).toMatchObject({ count: 1000, atLeast: true, first: Date.parse('2030-01-01T00:00:02Z'), last: Date.parse('2030-01-01T23:59:58Z') });
+  expect(await fixedTick('job', 12_000).ticksBetween(0, 99_999)).toBeUndefined();
+});
+
 test('fixedTick: the caller\'s tick, whatever the time', async () => {
   expect((await fixedTick('job', 12_000).tickOf(callAt(99_999))).at).toBe(12_000);
 });

@@ -27,7 +27,21 @@ export interface JobSchedule {
   tickOf(time: CallTime): Promise<TickClaim>;
   /** The latest tick scheduled at or before `storeNowMs` (store's clock), if known. */
   latestBy(storeNowMs: number): Promise<TickClaim | undefined>;
+  /** The ticks strictly between `afterMs` and `beforeMs` (counted up to {@link MAX_COUNTED_TICKS}). */
+  ticksBetween(afterMs: number, beforeMs: number): Promise<TicksBetween | undefined>;
 }
+
+/** Some ticks of a schedule: how many, the first and the last. */
+export interface TicksBetween {
+  /** How many, up to {@link MAX_COUNTED_TICKS} (`atLeast` then). */
+  count: number;
+  atLeast: boolean;
+  first: number;
+  last: number;
+}
+
+/** How many ticks `ticksBetween` counts at most (a job down for a day at one tick a second). */
+export const MAX_COUNTED_TICKS = 1000;
 
 /** What `@Cron` leaves on a method (`SCHEDULE_CRON_OPTIONS`), as far as ticks go. */
 export interface CronSchedule {
@@ -61,6 +75,7 @@ export function fixedTick(job: string, at: number): JobSchedule {
     description: `tick ${new Date(at).toISOString()}`,
     tickOf: () => Promise.resolve(tick),
     latestBy: () => Promise.resolve(undefined),
+    ticksBetween: () => Promise.resolve(undefined),
   };
 }
 
@@ -79,6 +94,12 @@ export function intervalSchedule(name: string, ms: number, job = name): JobSched
     description: `every ${ms} ms`,
     tickOf: ({ storeEarliest }) => Promise.resolve(slot(storeEarliest)),
     latestBy: (now) => Promise.resolve(slot(now)),
+    ticksBetween(after, before) {
+      const first = (Math.floor(after / ms) + 1) * ms;
+      const last = Math.ceil(before / ms) * ms - ms;
+      const count = last >= first ? Math.round((last - first) / ms) + 1 : 0;
+      return Promise.resolve(count === 0 ? undefined : { count: Math.min(count, MAX_COUNTED_TICKS), atLeast: count > MAX_COUNTED_TICKS, first, last });
+    },
   };
 }
 
@@ -123,6 +144,14 @@ export function cronSchedule(name: string, options: CronSchedule, job = name): J
       const { latestAtOrBefore, schedule } = await load();
       const at = latestAtOrBefore(now);
       return at === undefined ? undefined : { schedule, at };
+    },
+    async ticksBetween(after, before) {
+      const { nextAfter, latestAtOrBefore } = await load();
+      const first = nextAfter(after);
+      if (first >= before) return undefined;
+      let count = 1;
+      for (let at = nextAfter(first); at < before && count <= MAX_COUNTED_TICKS; at = nextAfter(at)) count++;
+      return { count: Math.min(count, MAX_COUNTED_TICKS), atLeast: count > MAX_COUNTED_TICKS, first, last: latestAtOrBefore(before - 1) ?? first };
     },
   };
 }

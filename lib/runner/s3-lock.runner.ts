@@ -196,6 +196,7 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
       return skipped;
     }
     this.outages.answered(key);
+    if (call.schedule && tick) await this.reportMissed(call, call.schedule, tick, lock);
     if (this.tracker.isClosing) {
       // Shutdown began while the lock was being taken: give it back rather than start a run.
       await this.protocol.release(lock).catch((error: unknown) => this.logger.warn(coreMessages.releaseFailed(method, key, error)));
@@ -226,6 +227,20 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
         this.emit('released', { key, method, lock: run.lock, durationMs, ...tickField });
       }
     }
+  }
+
+  /**
+   * Says which ticks of the job ran on no replica between its previous run (the claim the state
+   * this lock replaced carried) and this one: one warning and the `missed` event. No request.
+   */
+  private async reportMissed(call: LockedCall, schedule: JobSchedule, tick: TickClaim, lock: Lock): Promise<void> {
+    const previous = this.protocol.replacedClaim(lock);
+    if (previous === undefined) return;
+    const between = await schedule.ticksBetween(previous, tick.at).catch(() => undefined);
+    if (!between) return;
+    const missed = { count: between.count, atLeast: between.atLeast, first: new Date(between.first), last: new Date(between.last) };
+    this.logger.warn(messages.missedTicks(call.method, call.key, missed, new Date(tick.at)));
+    this.emit('missed', { key: call.key, method: call.method, tick: new Date(tick.at), missed });
   }
 
   /** Now, by this worker's clock (which schedulers fire by) and by the store's. */

@@ -130,6 +130,41 @@ describe('tick-aware locking on the in-memory store', () => {
     expect([onTime.ran, onTime.tick?.toISOString()]).toEqual([true, '2030-01-01T10:01:00.000Z']);
   });
 
+  test('ticks no replica ran are said: one warning and the missed event, from the state the call reads anyway', async () => {
+    const store = new InMemoryLockStore({ startTime: new Date('2030-01-01T10:00:00.200Z') });
+    const missed: S3LockRunEvent[] = [];
+    const warnings: string[] = [];
+    const moduleRef = await Test.createTestingModule({
+      imports: [S3LockTestingModule.forRoot({ store, events: { missed: (e) => missed.push(e) } })],
+    })
+      .setLogger({ log: () => undefined, warn: (m: unknown) => void warnings.push(String(m)), error: () => undefined })
+      .compile();
+    await moduleRef.init();
+    apps.push(moduleRef);
+    const locks = moduleRef.get(S3LockService);
+    const minute = { key: 'report', name: 'Reports.minute', cron: '0 * * * * *' };
+    await locks.runScheduled(minute, () => 'ran'); // 10:00
+    store.advance(60);
+    await locks.runScheduled(minute, () => 'ran'); // 10:01: nothing missed
+    store.advance(180); // nobody fires at 10:02 and 10:03
+    await locks.runScheduled(minute, () => 'ran'); // 10:04
+    expect(missed).toEqual([
+      {
+        key: 'report',
+        method: 'Reports.minute',
+        tick: new Date('2030-01-01T10:04:00Z'),
+        missed: { count: 2, atLeast: false, first: new Date('2030-01-01T10:02:00Z'), last: new Date('2030-01-01T10:03:00Z') },
+      },
+    ]);
+    expect(warnings).toEqual([
+      'Reports.minute: 2 ticks of lock "report" ran on no replica (2030-01-01T10:02:00.000Z to 2030-01-01T10:03:00.000Z): ' +
+        'none was up or fired for them, or each found the lock held. Running the tick of 2030-01-01T10:04:00.000Z now.',
+    ]);
+    // A skip is no miss: the next tick, found claimed, is said by nobody.
+    await locks.runScheduled(minute, () => 'ran');
+    expect(missed).toHaveLength(1);
+  });
+
   test('the test\'s clock is the only one: a cron tick follows the store\'s time even when it is near the real time', async () => {
     // The store starts at the real time; the worker's clock must not be taken from Date.now(),
     // or the second call (one second later for the test, a few ms for the machine) would map to
