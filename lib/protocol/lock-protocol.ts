@@ -92,8 +92,6 @@ export class LockProtocol {
   private readonly issued = new WeakSet<Lock>();
   /** The tick claims carried by each state this protocol built (issued or read). */
   private readonly claimsOf = new WeakMap<Lock, string | undefined>();
-  /** For a lock taken with a tick: the tick of its schedule that the state it replaced had claimed. */
-  private readonly replacedClaimOf = new WeakMap<Lock, number>();
   /** Where the holding of each state this protocol built began (see {@link Base}). */
   private readonly baseOf = new WeakMap<Lock, Base>();
   private readonly mode: WriteMode;
@@ -144,15 +142,6 @@ export class LockProtocol {
         ? new AcquireAbortedError(key, signal.reason, 'no')
         : error;
     }
-  }
-
-  /**
-   * For a lock this protocol took with a tick: the latest tick of the same schedule that the
-   * state it replaced had claimed (the job's previous run, fleet-wide), if any. The ticks between
-   * that one and this lock's ran on no replica.
-   */
-  replacedClaim(lock: Lock): number | undefined {
-    return this.replacedClaimOf.get(lock);
   }
 
   /** Extends a held lock: rewrites it with a fresh `lock_time` and `expire`, if still ours. */
@@ -442,10 +431,9 @@ export class LockProtocol {
     return lock;
   }
 
-  /** Records, for `lock` taken with `tick`, the claim of its schedule in the state it replaced. */
+  /** Tells the caller of `tick` (see `TickClaim.onClaimed`) the claim of its schedule that `lock` replaced. */
   private claimed(lock: Lock, replaced: ReadonlyMap<string, number>, tick: TickClaim | undefined): Lock {
-    const previous = tick ? replaced.get(tick.schedule) : undefined;
-    if (previous !== undefined) this.replacedClaimOf.set(lock, previous);
+    if (tick) tick.onClaimed?.(replaced.get(tick.schedule));
     return lock;
   }
 

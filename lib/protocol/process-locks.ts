@@ -101,11 +101,6 @@ export class ProcessLocks {
     this.abortProtocolWaits(reason);
   }
 
-  /** See `LockProtocol.replacedClaim`. */
-  replacedClaim(lock: Lock): number | undefined {
-    return this.protocol.replacedClaim(lock);
-  }
-
   /** Whether this process still holds `lock` and can trust its lease without asking S3. */
   trusts(lock: Lock): boolean {
     return this.holds.trusts(lock);

@@ -17,6 +17,12 @@ export interface TickClaim {
   readonly schedule: string;
   /** The scheduled time of the tick, in ms since the epoch. */
   readonly at: number;
+  /**
+   * Told, once the write that claims this tick lands, the tick of the same schedule that the
+   * state it replaced had claimed (the job's previous run, fleet-wide; `undefined`: none): the
+   * ticks between the two ran on no replica. Passed by the caller that wants to know.
+   */
+  readonly onClaimed?: (replaced: number | undefined) => void;
 }
 
 /** How many schedules' latest ticks one lock object remembers. */

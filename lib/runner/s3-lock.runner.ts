@@ -177,9 +177,12 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
     const calledAt = this.callTime();
     const tick = call.schedule ? await call.schedule.tickOf(calledAt) : undefined;
     let lock: Lock;
+    /** The job's previous claimed tick, in the state this call's claim replaced. */
+    let replaced: number | undefined;
     try {
       const { expire, wait, waitForLock } = options;
-      lock = await this.protocol.acquire(key, { expire, wait, waitForLock }, tick);
+      const claim = tick && { ...tick, onClaimed: (previous: number | undefined) => void (replaced = previous) };
+      lock = await this.protocol.acquire(key, { expire, wait, waitForLock }, claim);
     } catch (error) {
       // Nothing but shutdown (or close()) aborts the acquisition of a runner's call.
       if (error instanceof AcquireAbortedError) return this.skip(call, 'shutting-down', tick);
@@ -196,7 +199,7 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
       return skipped;
     }
     this.outages.answered(key);
-    if (call.schedule && tick) await this.reportMissed(call, call.schedule, tick, lock);
+    if (call.schedule && tick && replaced !== undefined) await this.reportMissed(call, call.schedule, tick, replaced);
     if (this.tracker.isClosing) {
       // Shutdown began while the lock was being taken: give it back rather than start a run.
       await this.protocol.release(lock).catch((error: unknown) => this.logger.warn(coreMessages.releaseFailed(method, key, error)));
@@ -233,9 +236,7 @@ export class S3LockRunner implements OnApplicationBootstrap, BeforeApplicationSh
    * Says which ticks of the job ran on no replica between its previous run (the claim the state
    * this lock replaced carried) and this one: one warning and the `missed` event. No request.
    */
-  private async reportMissed(call: LockedCall, schedule: JobSchedule, tick: TickClaim, lock: Lock): Promise<void> {
-    const previous = this.protocol.replacedClaim(lock);
-    if (previous === undefined) return;
+  private async reportMissed(call: LockedCall, schedule: JobSchedule, tick: TickClaim, previous: number): Promise<void> {
     const between = await schedule.ticksBetween(previous, tick.at).catch(() => undefined);
     if (!between) return;
     const missed = { count: between.count, atLeast: between.atLeast, first: new Date(between.first), last: new Date(between.last) };
