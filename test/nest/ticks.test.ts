@@ -107,6 +107,7 @@ describe('tick-aware locking at default options, three processes with skewed clo
   test(`every tick of every job runs exactly once, for ${SECONDS} s`, async () => {
     const record = join(dir, 'schedule.log');
     writeFileSync(record, '');
+    const startedAt = realNow();
     const children = await startThree(appEnv(record, 'schedule'));
 
     // Only ticks during which all three were up, with a second of margin on each side.
@@ -116,7 +117,12 @@ describe('tick-aware locking at default options, three processes with skewed clo
       'every-second': occurrences(1000, first, last),
       'every-2-seconds': occurrences(2000, first, last),
       'every-5-seconds': occurrences(5000, first, last),
-      'every-minute': occurrences(60_000, first, last),
+      // Not the fleet's first minute: the replica 4 minutes ahead maps its call by the store's
+      // clock, known to about a second, and may run the previous minute (unrun: the apps were not
+      // up) at that moment and hold the lock while the others fire for this one, which then runs
+      // nowhere. A documented limit (docs/SCHEDULING.md, "not guaranteed"; open in issue 18,
+      // seen under CI load); the long variant checks the minutes after it.
+      'every-minute': occurrences(60_000, first, last).filter((tick) => tick - 60_000 >= startedAt),
       // Slots of the interval's grid that lie wholly inside the window.
       'interval-1500': occurrences(1500, first, last - 1500),
     };
